@@ -1,0 +1,5 @@
+import type { CliCommand } from "./command.ts";
+import { serveCommand } from "./serve.ts";
+
+/** Every `loopwright` subcommand, in the order `loopwright --help` lists them. */
+export const commands: CliCommand[] = [serveCommand];

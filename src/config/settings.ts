@@ -1,0 +1,201 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/** Variables whose values must never appear in messages or logs. */
+const SECRET_VARIABLES = new Set(["PRIVATE_KEY", "WEBHOOK_SECRET", "OPENAI_API_KEY"]);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+const integerInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const postgresUrl = optionalString.refine(
+  (value) => value === undefined || /^postgres(ql)?:\/\/.+/.test(value),
+  "expected a PostgreSQL connection URL such as postgres://user@host:5432/db",
+);
+
+const httpUrl = optionalString.refine(
+  (value) => value === undefined || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)),
+  "expected an http(s) URL such as http://localhost:8000/v1",
+);
+
+const enumWithDefault = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  optionalString.pipe(
+    z
+      .enum(values, { error: () => `expected one of ${values.join(", ")}` })
+      .optional()
+      .transform((value) => value ?? fallback),
+  );
+
+const environmentSchema = z.object({
+  APP_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d*$/, "expected the numeric GitHub App ID")
+      .transform(Number)
+      .optional(),
+  ),
+  PRIVATE_KEY: optionalString.refine(
+    (value) => value === undefined || value.includes("-----BEGIN"),
+    "expected a PEM private key (the text starting with -----BEGIN)",
+  ),
+  PRIVATE_KEY_PATH: optionalString,
+  WEBHOOK_SECRET: optionalString,
+  WEBHOOK_PATH: optionalString.transform((value) => value ?? "/api/github/webhooks"),
+  GHE_HOST: optionalString,
+  GHE_PROTOCOL: enumWithDefault(["https", "http"], "https"),
+  HOST: optionalString.transform((value) => value ?? "localhost"),
+  PORT: integerInRange(0, 65535, 3000),
+  NODE_ENV: optionalString.transform((value) => value ?? "development"),
+  LOG_LEVEL: enumWithDefault(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: httpUrl,
+  DATABASE_URL: postgresUrl,
+  DATABASE_READ_URL: postgresUrl,
+  LOOPWRIGHT_DATA_DIR: optionalString.transform((value) => path.resolve(value ?? ".loopwright")),
+  LOOPWRIGHT_MODEL: optionalString.transform((value) => value ?? "gpt-5-codex"),
+  LOOPWRIGHT_API: enumWithDefault(["responses", "chat"], "responses"),
+  LOOPWRIGHT_REASONING_EFFORT: enumWithDefault(["minimal", "low", "medium", "high"], "medium"),
+  LOOPWRIGHT_SANDBOX: enumWithDefault(["auto", "bwrap", "none"], "auto"),
+  LOOPWRIGHT_WORKER_CONCURRENCY: integerInRange(1, 64, 2),
+  LOOPWRIGHT_CACHE_MAX_MB: integerInRange(64, 1_048_576, 10_240),
+});
+
+/** The process settings, parsed and validated once at startup. */
+export type Settings = {
+  /** GitHub App credentials; absent until the App is registered through Probot's setup page. */
+  github: {
+    appId: number | undefined;
+    privateKey: string | undefined;
+    webhookSecret: string | undefined;
+    webhookPath: string;
+    /** REST API root: https://api.github.com, or the GitHub Enterprise Server's /api/v3. */
+    baseUrl: string;
+  };
+  server: { host: string; port: number };
+  nodeEnv: string;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  model: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    name: string;
+    api: "responses" | "chat";
+    reasoningEffort: "minimal" | "low" | "medium" | "high";
+  };
+  database: { url: string | undefined; readUrl: string | undefined };
+  dataDir: string;
+  sandbox: "auto" | "bwrap" | "none";
+  workerConcurrency: number;
+  cacheMaxMegabytes: number;
+};
+
+/** Thrown when the environment holds a bad value; each problem is one line naming the variable. */
+export class SettingsError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "SettingsError";
+    this.problems = problems;
+  }
+}
+
+function describeReceived(variable: string, value: string | undefined): string {
+  if (value === undefined) return "it is not set";
+  if (SECRET_VARIABLES.has(variable)) return "the value is hidden";
+  const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  return `got ${JSON.stringify(shown)}`;
+}
+
+function readPrivateKey(data: z.infer<typeof environmentSchema>, problems: string[]): string | undefined {
+  if (data.PRIVATE_KEY) return data.PRIVATE_KEY.replace(/\\n/g, "\n");
+  if (!data.PRIVATE_KEY_PATH) return undefined;
+  try {
+    const key = readFileSync(data.PRIVATE_KEY_PATH, "utf8");
+    if (key.includes("-----BEGIN")) return key;
+    problems.push(`Invalid setting PRIVATE_KEY_PATH: ${data.PRIVATE_KEY_PATH} is not a PEM private key file`);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    problems.push(`Invalid setting PRIVATE_KEY_PATH: cannot read ${data.PRIVATE_KEY_PATH} (${reason})`);
+  }
+  return undefined;
+}
+
+/**
+ * Parses every environment setting Loopwright reads, in one place.
+ *
+ * @example
+ * const settings = loadSettings({ PORT: "8080", DATABASE_URL: "postgres://db/loopwright" });
+ * settings.server.port; // 8080
+ * @throws SettingsError naming each bad variable and what it expects (secret values are never shown)
+ */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    throw new SettingsError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0]);
+        return `Invalid setting ${variable}: ${issue.message} (${describeReceived(variable, env[variable])})`;
+      }),
+    );
+  }
+  const data = result.data;
+  const problems: string[] = [];
+  const privateKey = readPrivateKey(data, problems);
+  const production = data.NODE_ENV === "production";
+  if (data.APP_ID !== undefined && privateKey === undefined && problems.length === 0) {
+    problems.push(
+      "Invalid setting PRIVATE_KEY: APP_ID is set, so PRIVATE_KEY or PRIVATE_KEY_PATH is required",
+    );
+  }
+  if (production && data.APP_ID !== undefined && data.WEBHOOK_SECRET === undefined) {
+    problems.push(
+      "Invalid setting WEBHOOK_SECRET: required in production so webhook signatures can be checked",
+    );
+  }
+  if (data.DATABASE_READ_URL !== undefined && data.DATABASE_URL === undefined) {
+    problems.push(
+      "Invalid setting DATABASE_READ_URL: a read replica needs DATABASE_URL (the primary) as well",
+    );
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  return {
+    github: {
+      appId: data.APP_ID,
+      privateKey,
+      webhookSecret: data.WEBHOOK_SECRET,
+      webhookPath: data.WEBHOOK_PATH,
+      baseUrl: data.GHE_HOST ? `${data.GHE_PROTOCOL}://${data.GHE_HOST}/api/v3` : "https://api.github.com",
+    },
+    server: { host: data.HOST, port: data.PORT },
+    nodeEnv: data.NODE_ENV,
+    logLevel: data.LOG_LEVEL,
+    model: {
+      apiKey: data.OPENAI_API_KEY,
+      baseUrl: data.OPENAI_BASE_URL,
+      name: data.LOOPWRIGHT_MODEL,
+      api: data.LOOPWRIGHT_API,
+      reasoningEffort: data.LOOPWRIGHT_REASONING_EFFORT,
+    },
+    database: { url: data.DATABASE_URL, readUrl: data.DATABASE_READ_URL },
+    dataDir: data.LOOPWRIGHT_DATA_DIR,
+    sandbox: data.LOOPWRIGHT_SANDBOX,
+    workerConcurrency: data.LOOPWRIGHT_WORKER_CONCURRENCY,
+    cacheMaxMegabytes: data.LOOPWRIGHT_CACHE_MAX_MB,
+  };
+}

@@ -1,0 +1,37 @@
+import { type ApplicationFunction, Probot, run, Server } from "probot";
+import type { Settings } from "./config/settings.ts";
+import type { Logger } from "./logger.ts";
+
+/**
+ * Starts the HTTP server: webhooks at `settings.github.webhookPath` and `/ping` when the App's
+ * credentials are set; otherwise (outside production) Probot's setup page, which registers the
+ * GitHub App from `app.yml` and writes the credentials to `.env`.
+ *
+ * @example
+ * const server = await startServer(loadSettings(), createApp(), log);
+ * await server.stop();
+ */
+export async function startServer(
+  settings: Settings,
+  appFn: ApplicationFunction,
+  log: Logger,
+): Promise<Server> {
+  const { appId, privateKey, webhookSecret, webhookPath, baseUrl } = settings.github;
+  if (appId === undefined || privateKey === undefined) {
+    log.warn("APP_ID and PRIVATE_KEY are not set: serving the GitHub App setup page");
+    // Probot's run() owns the manifest flow; it reads HOST/PORT from the same environment we validated.
+    return run(appFn, {
+      env: { ...process.env, HOST: settings.server.host, PORT: String(settings.server.port) },
+    });
+  }
+  const server = new Server({
+    host: settings.server.host,
+    port: settings.server.port,
+    webhookPath,
+    log,
+    Probot: Probot.defaults({ appId, privateKey, secret: webhookSecret, baseUrl, log }),
+  });
+  await server.load(appFn);
+  await server.start();
+  return server;
+}
