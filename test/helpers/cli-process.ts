@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+export const repoRoot = path.resolve(import.meta.dirname, "../..");
+export const cliEntry = path.join(repoRoot, "src/cli.ts");
+
+/** Settings a test must not inherit from the developer's shell or a local .env. */
+const inheritedSettings =
+  /^(APP_ID|PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|GHE_|OPENAI_|DATABASE_|LOOPWRIGHT_|PORT$|HOST$|NODE_ENV$)/;
+
+/** The parent's environment without Loopwright settings, plus the given ones. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!inheritedSettings.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export type RunningCli = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+/** Starts `node src/cli.ts ARGS` (the real entry point, TypeScript run by Node's type stripping). */
+export function startCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): RunningCli {
+  const child = spawn(process.execPath, [cliEntry, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: options.env ?? cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Runs the CLI to completion and returns its exit code and combined output. */
+export async function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number | null; output: string }> {
+  const running = startCli(args, options);
+  const code = await running.exited;
+  return { code, output: running.output() };
+}
+
+/** Polls an HTTP URL until it answers (any status) or the deadline passes. */
+export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await fetch(url, { redirect: "manual" });
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
