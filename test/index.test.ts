@@ -1,17 +1,10 @@
 import { Writable } from "node:stream";
-import examples from "@octokit/webhooks-examples";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/index.ts";
-
-function examplePayload(event: string, action?: string): Record<string, unknown> {
-  const group = examples.find((candidate) => candidate.name === event);
-  const payload = group?.examples.find((example) => action === undefined || example.action === action);
-  if (!payload) throw new Error(`no ${event}.${action} example in @octokit/webhooks-examples`);
-  return payload as Record<string, unknown>;
-}
+import { examplePayload } from "./helpers/webhook-examples.ts";
 
 describe("app function", () => {
   let probot: Probot;
