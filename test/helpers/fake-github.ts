@@ -1,0 +1,100 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  body: unknown;
+  headers: IncomingMessage["headers"];
+};
+export type FakeReply = { status: number; body?: unknown; headers?: Record<string, string> };
+export type FakeRoute = {
+  method: string;
+  /** Matched against the path after `/api/v3`, without the query string. */
+  path: RegExp;
+  reply: (request: RecordedRequest, match: RegExpMatchArray) => FakeReply | Promise<FakeReply>;
+};
+
+export type FakeGitHub = {
+  /** The host:port to give Probot as GHE_HOST (with GHE_PROTOCOL=http). */
+  host: string;
+  /** REST API root, for Octokit's baseUrl. */
+  baseUrl: string;
+  requests: RecordedRequest[];
+  /** Routes added later take precedence, so a test can override a default. */
+  route(route: FakeRoute): void;
+  /** Resolves with the first recorded request matching, waiting for it up to `timeoutMs`. */
+  waitFor(method: string, path: RegExp, timeoutMs?: number): Promise<RecordedRequest>;
+  close(): Promise<void>;
+};
+
+/**
+ * A GitHub REST API stand-in on 127.0.0.1 for process-level tests: it answers from scripted routes
+ * over real HTTP (so the real Octokit clients are exercised) and records every request.
+ *
+ * @example
+ * const github = await startFakeGitHub();
+ * github.route({ method: "GET", path: /^\/repos\/o\/r$/, reply: () => ({ status: 200, body: { id: 1 } }) });
+ */
+export async function startFakeGitHub(): Promise<FakeGitHub> {
+  const routes: FakeRoute[] = [];
+  const requests: RecordedRequest[] = [];
+  const waiters = new Set<() => void>();
+
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname.replace(/^\/api\/v3/, "");
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      // keep the raw text
+    }
+    const recorded: RecordedRequest = { method: req.method ?? "GET", path, body, headers: req.headers };
+    requests.push(recorded);
+    for (const wake of waiters) wake();
+    for (const route of [...routes].reverse()) {
+      const match = route.method === recorded.method ? path.match(route.path) : null;
+      if (!match) continue;
+      const reply = await route.reply(recorded, match);
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+      res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({ message: `Not Found (fake GitHub has no route for ${recorded.method} ${path})` }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    host: `127.0.0.1:${port}`,
+    baseUrl: `http://127.0.0.1:${port}/api/v3`,
+    requests,
+    route: (route) => routes.push(route),
+    waitFor(method, path, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = requests.find((request) => request.method === method && path.test(request.path));
+          if (!found) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          const seen = requests.map((request) => `${request.method} ${request.path}`).join("\n  ");
+          reject(new Error(`no ${method} ${path} within ${timeoutMs} ms; requests seen:\n  ${seen}`));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,84 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type FakeModelTurn = { output: unknown[]; usage?: Record<string, unknown> };
+
+export type FakeOpenAI = {
+  /** For OPENAI_BASE_URL. */
+  baseUrl: string;
+  /** Request bodies received, in order. */
+  requests: Record<string, unknown>[];
+  /** Milliseconds since epoch of each request's arrival. */
+  arrivals: number[];
+  close(): Promise<void>;
+};
+
+/**
+ * An OpenAI Responses API stand-in on 127.0.0.1: answers `POST /v1/responses` with the scripted turns
+ * in order (shaped like real responses), so the real `openai` client and adapter are exercised.
+ * Past the last turn it answers 500 with a message naming the request number.
+ *
+ * @example
+ * const openai = await startFakeOpenAI([{ output: [{ type: "message", role: "assistant", content: [...] }] }]);
+ */
+export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenAI> {
+  const requests: Record<string, unknown>[] = [];
+  const arrivals: number[] = [];
+  const server: Server = createServer(async (req, res) => {
+    arrivals.push(Date.now());
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method !== "POST" || !req.url?.endsWith("/responses")) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" },
+        }),
+      );
+      return;
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+    requests.push(body);
+    const turn = turns[requests.length - 1];
+    if (!turn) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error: { message: `fake OpenAI has no turn ${requests.length}`, type: "server_error" },
+        }),
+      );
+      return;
+    }
+    const usage = turn.usage ?? {
+      input_tokens: 1000,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 100,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 1100,
+    };
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        id: `resp_${requests.length}`,
+        object: "response",
+        created_at: Math.floor(Date.now() / 1000),
+        status: "completed",
+        model: body.model,
+        output: turn.output.map((item, index) => ({
+          id: `item_${requests.length}_${index}`,
+          status: "completed",
+          ...(item as object),
+        })),
+        usage,
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    arrivals,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
