@@ -1,5 +1,6 @@
+import { applyPatchCommand } from "./apply-patch.ts";
 import type { CliCommand } from "./command.ts";
 import { serveCommand } from "./serve.ts";
 
 /** Every `loopwright` subcommand, in the order `loopwright --help` lists them. */
-export const commands: CliCommand[] = [serveCommand];
+export const commands: CliCommand[] = [serveCommand, applyPatchCommand];
