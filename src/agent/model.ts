@@ -6,7 +6,14 @@
 export type InputText = { type: "input_text"; text: string };
 export type OutputText = { type: "output_text"; text: string };
 
-export type AssistantMessage = { type: "message"; role: "assistant"; content: OutputText[]; id?: string };
+export type AssistantMessage = {
+  type: "message";
+  role: "assistant";
+  content: OutputText[];
+  id?: string;
+  /** Set by newer Codex models; they expect it resent unchanged on later requests. */
+  phase?: "commentary" | "final_answer" | null;
+};
 export type FunctionCall = {
   type: "function_call";
   name: string;
