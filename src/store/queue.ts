@@ -1,0 +1,126 @@
+import { fromPglite, PgBoss } from "pg-boss";
+import type { Database, Queryable } from "./database.ts";
+import { createTask, type Lane, type NewTask, type Task } from "./tasks.ts";
+
+/** The pg-boss queue each lane's jobs go to. */
+export const LANE_QUEUES: Record<Lane, string> = {
+  interactive: "loopwright-interactive",
+  background: "loopwright-background",
+};
+/** Where a job lands when it ran out of retries without finishing (its worker kept dying). */
+export const LOST_QUEUE = "loopwright-lost";
+
+/** A job's data: the task is the source of truth, the job only points at it. */
+export type TaskJob = { taskId: number };
+
+export type QueueOptions = {
+  /** A worker refreshes its claim this often (/2); a claim not refreshed for this long is retried. */
+  heartbeatSeconds?: number;
+  /** How often expired and heartbeat-stale jobs are swept (across all processes). */
+  superviseIntervalSeconds?: number;
+  /** Retries after a lost worker (a handler's own error fails the task without a retry). */
+  retryLimit?: number;
+  /** The default wall-time budget of a task; its job expires some minutes after it. */
+  wallTimeSeconds?: number;
+};
+
+export type TaskQueue = {
+  readonly boss: PgBoss;
+  readonly options: Required<QueueOptions>;
+  /**
+   * Creates a task and its job in one transaction, idempotently on `deliveryId`: a redelivery gets
+   * the existing task (`created: false`) and enqueues nothing.
+   */
+  submit(request: NewTask, options?: { wallTimeSeconds?: number }): Promise<{ task: Task; created: boolean }>;
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+};
+
+const DEFAULTS: Required<QueueOptions> = {
+  heartbeatSeconds: 30,
+  superviseIntervalSeconds: 10,
+  retryLimit: 2,
+  wallTimeSeconds: 3_600,
+};
+
+/** Time past the wall-time budget before a job is considered stuck; the budget itself ends the task. */
+const EXPIRY_MARGIN_SECONDS = 600;
+
+function bossFor(db: Database, options: Required<QueueOptions>): PgBoss {
+  const common = {
+    useListenNotify: true,
+    schedule: false,
+    superviseIntervalSeconds: options.superviseIntervalSeconds,
+    monitorIntervalSeconds: options.superviseIntervalSeconds,
+    openTelemetry: { enabled: false },
+  };
+  if (db.connection.kind === "pglite") {
+    return new PgBoss({ ...common, db: fromPglite(db.connection.pglite), backend: "pglite" });
+  }
+  return new PgBoss({
+    ...common,
+    connectionString: db.connection.url,
+    max: 3,
+    application_name: "loopwright queue",
+  });
+}
+
+/** Lets pg-boss write its job inside our transaction. */
+function bossDb(tx: Queryable) {
+  return { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) };
+}
+
+/**
+ * Starts the task queue on the database: pg-boss over PGlite (`fromPglite`) or over PostgreSQL, the
+ * same code either way. Creates the lane queues (each notify-enabled, with heartbeats and a
+ * dead-letter queue for jobs whose workers kept dying).
+ *
+ * @example
+ * const queue = await startQueue(db);
+ * const { task } = await queue.submit({ kind: "fix", repository: "o/r", trigger: "comment", deliveryId });
+ * await queue.stop();
+ */
+export async function startQueue(db: Database, options: QueueOptions = {}): Promise<TaskQueue> {
+  const resolved = { ...DEFAULTS, ...options };
+  const boss = bossFor(db, resolved);
+  // pg-boss reports background failures (lost connection, maintenance) here; without a listener
+  // an EventEmitter 'error' would crash the process. The next query surfaces a lasting problem.
+  boss.on("error", () => {});
+  try {
+    await boss.start();
+    await boss.createQueue(LOST_QUEUE, { retryLimit: 5, retryDelay: 5 });
+    for (const name of Object.values(LANE_QUEUES)) {
+      await boss.createQueue(name, {
+        retryLimit: resolved.retryLimit,
+        retryDelay: 1,
+        expireInSeconds: resolved.wallTimeSeconds + EXPIRY_MARGIN_SECONDS,
+        heartbeatSeconds: resolved.heartbeatSeconds,
+        notify: true,
+        deadLetter: LOST_QUEUE,
+        deleteAfterSeconds: 7 * 24 * 3_600,
+      });
+    }
+  } catch (error) {
+    await boss.stop({ graceful: false, close: true }).catch(() => {});
+    throw new Error(`cannot start the task queue: ${(error as Error).message}`);
+  }
+  return {
+    boss,
+    options: resolved,
+    submit(request, submitOptions = {}) {
+      return db.transaction(async (tx) => {
+        const result = await createTask(tx, request);
+        if (!result.created) return result;
+        const wallTime = submitOptions.wallTimeSeconds ?? resolved.wallTimeSeconds;
+        await boss.send(LANE_QUEUES[result.task.lane], { taskId: result.task.id } satisfies TaskJob, {
+          db: bossDb(tx),
+          expireInSeconds: wallTime + EXPIRY_MARGIN_SECONDS,
+          group: { id: result.task.repository },
+        });
+        return result;
+      });
+    },
+    async stop({ timeoutMs = 10_000 } = {}) {
+      await boss.stop({ graceful: true, close: true, timeout: timeoutMs });
+    },
+  };
+}

@@ -1,0 +1,361 @@
+import type { Queryable } from "./database.ts";
+import { capPayload, capText } from "./payload.ts";
+
+export const TASK_STATUSES = [
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "budget_exhausted",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** Statuses a task never leaves. */
+export const FINISHED_STATUSES: readonly TaskStatus[] = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "budget_exhausted",
+];
+
+/** Interactive work (a person waits on it) has its own queue and workers, so reviews never starve it. */
+export type Lane = "interactive" | "background";
+const INTERACTIVE_KINDS = new Set(["fix", "iterate", "submit"]);
+
+/** The lane a task kind runs in unless its creator says otherwise. */
+export function laneOf(kind: string): Lane {
+  return INTERACTIVE_KINDS.has(kind) ? "interactive" : "background";
+}
+
+export type Task = {
+  id: number;
+  kind: string;
+  lane: Lane;
+  status: TaskStatus;
+  /** "owner/name" for GitHub tasks; the remote URL or path for `submit`. */
+  repository: string;
+  installationId: number | null;
+  /** The issue or pull request number, when there is one. */
+  number: number | null;
+  requester: string | null;
+  /** What started it: "comment", "label", "pull_request", "schedule", "cli"… */
+  trigger: string;
+  deliveryId: string | null;
+  /** Kind-specific parameters (instructions, ref, replay file…). */
+  input: Record<string, unknown>;
+  /** 0 until a worker first claims it; each claim (including a retry elsewhere) adds one. */
+  attempt: number;
+  cancelRequested: boolean;
+  /** What the GitHub layer created (progress comment id, branch, PR number), so a retry reuses it. */
+  sideEffects: Record<string, unknown>;
+  prUrl: string | null;
+  error: string | null;
+  tokens: number;
+  worker: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+};
+
+export type NewTask = {
+  kind: string;
+  lane?: Lane;
+  repository: string;
+  installationId?: number;
+  number?: number;
+  requester?: string;
+  trigger: string;
+  /** GitHub's X-GitHub-Delivery: a redelivery of the same webhook finds the task instead. */
+  deliveryId?: string;
+  /** The webhook event name, recorded with the delivery. */
+  event?: string;
+  input?: Record<string, unknown>;
+};
+
+export type TaskOutcome = {
+  status: "succeeded" | "failed" | "cancelled" | "budget_exhausted";
+  prUrl?: string;
+  /** Why it did not succeed, in words. */
+  error?: string;
+};
+
+type TaskRow = {
+  id: number;
+  kind: string;
+  lane: Lane;
+  status: TaskStatus;
+  repository: string;
+  installation_id: string | number | null;
+  number: number | null;
+  requester: string | null;
+  trigger: string;
+  delivery_id: string | null;
+  input: Record<string, unknown>;
+  attempt: number;
+  cancel_requested: boolean;
+  side_effects: Record<string, unknown>;
+  pr_url: string | null;
+  error: string | null;
+  tokens: string | number;
+  worker: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+};
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    kind: row.kind,
+    lane: row.lane,
+    status: row.status,
+    repository: row.repository,
+    installationId: row.installation_id === null ? null : Number(row.installation_id),
+    number: row.number,
+    requester: row.requester,
+    trigger: row.trigger,
+    deliveryId: row.delivery_id,
+    input: row.input,
+    attempt: row.attempt,
+    cancelRequested: row.cancel_requested,
+    sideEffects: row.side_effects,
+    prUrl: row.pr_url,
+    error: row.error,
+    tokens: Number(row.tokens),
+    worker: row.worker,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const T = "loopwright.tasks";
+const FINISHED_SQL = `('succeeded', 'failed', 'cancelled', 'budget_exhausted')`;
+
+/**
+ * Inserts a task, idempotently on `deliveryId`: a redelivered webhook (even 20 copies at once)
+ * gets the first copy's task back with `created: false`.
+ *
+ * @example
+ * const { task, created } = await createTask(tx, { kind: "fix", repository: "o/r", trigger: "comment",
+ *   deliveryId: "72d3162e-…", number: 12, requester: "octocat" });
+ */
+export async function createTask(db: Queryable, request: NewTask): Promise<{ task: Task; created: boolean }> {
+  const values = [
+    request.kind,
+    request.lane ?? laneOf(request.kind),
+    request.repository,
+    request.installationId ?? null,
+    request.number ?? null,
+    request.requester ?? null,
+    request.trigger,
+    request.deliveryId ?? null,
+    JSON.stringify(capPayload(request.input ?? {})),
+  ];
+  const columns = "kind, lane, repository, installation_id, number, requester, trigger, delivery_id, input";
+  const placeholders = "$1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb";
+  if (request.deliveryId === undefined) {
+    const { rows } = await db.query<TaskRow>(
+      `insert into ${T} (${columns}) values (${placeholders}) returning *`,
+      values,
+    );
+    return { task: toTask(rows[0]!), created: true };
+  }
+  // One statement, so the delivery and its task appear together or not at all; a concurrent copy
+  // waits on the delivery's primary key, then inserts nothing and reads the winner's task below.
+  const { rows } = await db.query<TaskRow>(
+    `with delivery as (
+       insert into loopwright.webhook_deliveries (delivery_id, event) values ($8, $10)
+       on conflict (delivery_id) do nothing returning delivery_id)
+     insert into ${T} (${columns}) select ${placeholders} from delivery returning *`,
+    [...values, request.event ?? request.trigger],
+  );
+  if (rows[0]) return { task: toTask(rows[0]), created: true };
+  const existing = await db.query<TaskRow>(`select * from ${T} where delivery_id = $1`, [request.deliveryId]);
+  if (!existing.rows[0]) {
+    throw new Error(`webhook delivery ${request.deliveryId} was already handled without creating a task`);
+  }
+  return { task: toTask(existing.rows[0]), created: false };
+}
+
+/**
+ * One task by id, or undefined.
+ *
+ * @example
+ * const task = await getTask(db.reader, 42);
+ */
+export async function getTask(db: Queryable, id: number): Promise<Task | undefined> {
+  const { rows } = await db.query<TaskRow>(`select * from ${T} where id = $1`, [id]);
+  return rows[0] ? toTask(rows[0]) : undefined;
+}
+
+/**
+ * Recent tasks, newest first.
+ *
+ * @example
+ * const failed = await listTasks(db.reader, { status: "failed", limit: 20 });
+ */
+export async function listTasks(
+  db: Queryable,
+  filter: { status?: TaskStatus; repository?: string; limit?: number } = {},
+): Promise<Task[]> {
+  const { rows } = await db.query<TaskRow>(
+    `select * from ${T}
+     where ($1::text is null or status = $1) and ($2::text is null or repository = $2)
+     order by id desc limit $3`,
+    [filter.status ?? null, filter.repository ?? null, filter.limit ?? 50],
+  );
+  return rows.map(toTask);
+}
+
+/**
+ * Claims the next attempt of a task for a worker: status running, attempt + 1. Resolves to
+ * undefined when there is nothing to run (finished, cancelled, or deleted).
+ *
+ * @example
+ * const task = await startAttempt(db, 42, "host-a:1234");
+ */
+export async function startAttempt(db: Queryable, id: number, worker: string): Promise<Task | undefined> {
+  const { rows } = await db.query<TaskRow>(
+    `update ${T} set status = 'running', attempt = attempt + 1, worker = $2, error = null,
+       started_at = coalesce(started_at, now()), updated_at = now()
+     where id = $1 and status in ('queued', 'running') and not cancel_requested
+     returning *`,
+    [id, worker],
+  );
+  if (rows[0]) return toTask(rows[0]);
+  // A task cancelled before any worker claimed it ends here.
+  await db.query(
+    `update ${T} set status = 'cancelled', finished_at = now(), updated_at = now()
+     where id = $1 and cancel_requested and status not in ${FINISHED_SQL}`,
+    [id],
+  );
+  return undefined;
+}
+
+/**
+ * Records a task's outcome, only if `attempt` is still the current one and the task still runs,
+ * so a worker that lost its claim can never finish a task a second time.
+ *
+ * @example
+ * await finishTask(db, task.id, task.attempt, { status: "succeeded", prUrl });
+ * @returns whether this call finished the task
+ */
+export async function finishTask(
+  db: Queryable,
+  id: number,
+  attempt: number,
+  outcome: TaskOutcome,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    `update ${T} set status = $3, pr_url = $4, error = $5, finished_at = now(), updated_at = now()
+     where id = $1 and attempt = $2 and status = 'running' returning id`,
+    [
+      id,
+      attempt,
+      outcome.status,
+      outcome.prUrl ?? null,
+      outcome.error ? capText(outcome.error, 4_000) : null,
+    ],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Puts a running attempt back to queued (its worker is shutting down; another will retry it).
+ *
+ * @example
+ * await requeueTask(db, task.id, task.attempt, "worker stopped before the task finished");
+ */
+export async function requeueTask(db: Queryable, id: number, attempt: number, reason: string): Promise<void> {
+  await db.query(
+    `update ${T} set status = 'queued', error = $3, worker = null, updated_at = now()
+     where id = $1 and attempt = $2 and status = 'running'`,
+    [id, attempt, reason],
+  );
+}
+
+/**
+ * Fails a task that is not finished yet, whatever its attempt (its job ran out of retries).
+ *
+ * @example
+ * await failUnfinishedTask(db, 42, "the worker running it was lost 3 times");
+ */
+export async function failUnfinishedTask(db: Queryable, id: number, error: string): Promise<void> {
+  await db.query(
+    `update ${T} set status = 'failed', error = $2, finished_at = now(), updated_at = now()
+     where id = $1 and status not in ${FINISHED_SQL}`,
+    [id, capText(error, 4_000)],
+  );
+}
+
+/**
+ * Asks for a task to stop: a queued task is cancelled at once; a running one is flagged, and its
+ * worker (in any process) aborts the handler within about a second.
+ *
+ * @example
+ * const task = await requestCancel(db, 42); // task.status: "cancelled" or still "running"
+ * @returns the task after the request, or undefined when there is no such task
+ */
+export async function requestCancel(db: Queryable, id: number): Promise<Task | undefined> {
+  const { rows } = await db.query<TaskRow>(
+    `update ${T} set cancel_requested = true, updated_at = now(),
+       status = case when status = 'queued' then 'cancelled' else status end,
+       finished_at = case when status = 'queued' then now() else finished_at end
+     where id = $1 and status not in ${FINISHED_SQL} returning *`,
+    [id],
+  );
+  return rows[0] ? toTask(rows[0]) : getTask(db, id);
+}
+
+/**
+ * Which of these tasks have a cancellation request.
+ *
+ * @example
+ * const stop = await cancelRequestedAmong(db, [41, 42]); // [42]
+ */
+export async function cancelRequestedAmong(db: Queryable, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ id: number }>(
+    `select id from ${T} where id = any($1::int[]) and cancel_requested`,
+    [ids],
+  );
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Remembers a side effect the GitHub layer made (e.g. `progressCommentId`, `branch`, `pullNumber`),
+ * merged into `task.sideEffects`, so a retried attempt finds and reuses it.
+ *
+ * @example
+ * await recordSideEffect(db, task.id, "progressCommentId", 123456);
+ */
+export async function recordSideEffect(
+  db: Queryable,
+  id: number,
+  key: string,
+  value: unknown,
+): Promise<void> {
+  await db.query(
+    `update ${T} set side_effects = side_effects || jsonb_build_object($2::text, $3::jsonb), updated_at = now()
+     where id = $1`,
+    [id, key, JSON.stringify(value ?? null)],
+  );
+}
+
+/**
+ * Adds model tokens spent to the task's total (kept even when the task later fails).
+ *
+ * @example
+ * await addTokens(db, task.id, usage.totalTokens);
+ */
+export async function addTokens(db: Queryable, id: number, tokens: number): Promise<void> {
+  if (!Number.isFinite(tokens) || tokens <= 0) return;
+  await db.query(`update ${T} set tokens = tokens + $2, updated_at = now() where id = $1`, [
+    id,
+    Math.round(tokens),
+  ]);
+}
