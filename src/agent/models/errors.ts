@@ -1,10 +1,4 @@
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  OpenAIError,
-} from "openai";
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import type { z } from "zod";
 import { ModelError } from "../model.ts";
 
@@ -36,6 +30,20 @@ function serverSaid(failure: Failure): string {
   ];
   const said = parts.filter((part) => part !== undefined && part !== "").join(": ");
   return failure.requestId ? `${said}; request ${failure.requestId}` : said;
+}
+
+/** How often the SDK tried, for messages about failures it retries; nothing when it did not retry. */
+function tried(context: ModelErrorContext): string {
+  return context.maxRetries === 0 ? "" : ` (tried ${context.maxRetries + 1} times)`;
+}
+
+/** fetch's own reason ("connect ECONNREFUSED 127.0.0.1:8000"), found under the SDK's generic message. */
+function connectionReason(error: APIConnectionError): string {
+  const reasons: string[] = [];
+  for (let cause = error.cause; cause instanceof Error && reasons.length < 3; cause = cause.cause) {
+    reasons.push(cause.message);
+  }
+  return oneLine(reasons.filter(Boolean).join(": ") || error.message);
 }
 
 function classifyFailure(failure: Failure, context: ModelErrorContext): ModelError {
@@ -76,19 +84,16 @@ function classifyFailure(failure: Failure, context: ModelErrorContext): ModelErr
   if (status === 429 || code === "rate_limit_exceeded") {
     return new ModelError(
       "rate_limit",
-      `rate limited by ${where}, still after ${context.maxRetries} retries: lower LOOPWRIGHT_WORKER_CONCURRENCY or raise the account's limits ${detail}`,
+      `rate limited by ${where}${tried(context)}: lower LOOPWRIGHT_WORKER_CONCURRENCY or raise the account's limits ${detail}`,
     );
   }
   if (status === 408) {
-    return new ModelError(
-      "timeout",
-      `${where} timed out the request, still after ${context.maxRetries} retries ${detail}`,
-    );
+    return new ModelError("timeout", `${where} timed out the request${tried(context)} ${detail}`);
   }
   if ((status !== undefined && (status >= 500 || status === 409)) || code === "server_error") {
     return new ModelError(
       "server",
-      `${where} failed, still after ${context.maxRetries} retries: the provider may be having an outage, try again later ${detail}`,
+      `${where} failed${tried(context)}: it may be overloaded or down, try again later ${detail}`,
     );
   }
   return new ModelError(
@@ -127,21 +132,14 @@ export function toModelError(error: unknown, context: ModelErrorContext): ModelE
   if (error instanceof APIConnectionTimeoutError) {
     return new ModelError(
       "timeout",
-      `the ${context.api} API at ${context.baseUrl} did not answer within ${context.timeoutMs} ms, ` +
-        `still after ${context.maxRetries} retries`,
+      `the ${context.api} API at ${context.baseUrl} did not answer within ${context.timeoutMs} ms${tried(context)}`,
       { cause: error },
     );
   }
   if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? error.cause : undefined;
-    const reason = oneLine(
-      [error.message, cause?.message, (cause?.cause as Error | undefined)?.message]
-        .filter(Boolean)
-        .join(": "),
-    );
     return new ModelError(
       "server",
-      `cannot reach the ${context.api} API at ${context.baseUrl} (${reason}), still after ${context.maxRetries} retries: ` +
+      `cannot reach the ${context.api} API at ${context.baseUrl} (${connectionReason(error)})${tried(context)}: ` +
         "is the server running and OPENAI_BASE_URL right?",
       { cause: error },
     );
@@ -150,11 +148,9 @@ export function toModelError(error: unknown, context: ModelErrorContext): ModelE
     const classified = classifyFailure(failureOf(error), context);
     return new ModelError(classified.kind, classified.message, { cause: error });
   }
-  if (error instanceof SyntaxError || error instanceof OpenAIError) {
-    return badResponse(`its answer could not be read (${oneLine(error.message)})`, context, error);
-  }
+  // What is left failed while the SDK read the answer: invalid JSON, or a body that is not an object.
   const message = error instanceof Error ? error.message : String(error);
-  return badResponse(`the request failed unexpectedly (${oneLine(message)})`, context, error);
+  return badResponse(`its answer could not be read (${oneLine(message)})`, context, error);
 }
 
 /**
