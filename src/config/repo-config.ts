@@ -1,0 +1,272 @@
+import { CronExpressionParser } from "cron-parser";
+import { z } from "zod";
+
+/** Where the per-repository file lives, as Probot's `context.config` expects it (relative to `.github/`). */
+export const REPO_CONFIG_FILE = "loopwright.yml";
+
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int({ error: `expected a whole number from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number from ${min} to ${max}` })
+    .default(fallback);
+
+const flag = (fallback: boolean) => z.boolean({ error: "expected true or false" }).default(fallback);
+
+/** `git check-ref-format` rules that matter for a prefix we append `issue-<n>-<slug>` to. */
+function branchPrefixProblem(prefix: string): string | undefined {
+  if (prefix === "" || prefix === "/") return "expected a non-empty prefix such as agent/";
+  if (!prefix.endsWith("/")) return "expected a prefix ending with / such as agent/";
+  if (prefix.startsWith("/") || prefix.startsWith("-")) return "must not start with / or -";
+  if (prefix.includes("..") || prefix.includes("//") || prefix.includes("@{")) {
+    return "must not contain .., // or @{";
+  }
+  if (/[\s~^:?*[\\\x00-\x1f\x7f]/.test(prefix)) return "must not contain spaces or any of ~ ^ : ? * [ \\";
+  if (prefix.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock"))) {
+    return "no part may start with . or end with .lock";
+  }
+  return undefined;
+}
+
+/** Variables the sandbox itself controls, or that would point git or the loader outside the workspace. */
+const RESERVED_ENV = /^(PATH|HOME|TMPDIR|PWD|SHELL|USER|BASH_ENV|ENV|LD_.*|GIT_.*|NODE_OPTIONS)$/;
+
+const envValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: "expected a plain value (text, number or true/false)",
+});
+
+const envSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected variable names made of letters, digits and _" })
+      .refine((name) => !RESERVED_ENV.test(name), {
+        error: "is set by the sandbox itself and cannot be overridden",
+      }),
+    envValue.transform(String),
+    { error: "expected a mapping of variable names to values" },
+  )
+  .default({});
+
+/** Five cron fields (minute hour day month weekday) or one of cron-parser's @ aliases. */
+function cronProblem(expression: string): string | undefined {
+  const trimmed = expression.trim();
+  if (!trimmed.startsWith("@") && trimmed.split(/\s+/).length !== 5) {
+    return 'expected five cron fields (minute hour day month weekday), such as "0 4 * * 1"';
+  }
+  try {
+    CronExpressionParser.parse(trimmed);
+    return undefined;
+  } catch (error) {
+    return `not a valid cron expression (${(error as Error).message})`;
+  }
+}
+
+const scheduleSchema = z.strictObject(
+  {
+    name: z
+      .string({ error: "expected a short name made of letters, digits, . _ -" })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+        error: "expected a short name made of letters, digits, . _ - (at most 64)",
+      }),
+    cron: z.string({ error: 'expected a cron expression such as "0 4 * * 1"' }).superRefine((value, ctx) => {
+      const problem = cronProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    prompt: z
+      .string({ error: "expected the task description as text" })
+      .trim()
+      .min(1, { error: "expected the task description as text" })
+      .max(20_000, { error: "expected at most 20000 characters" }),
+  },
+  { error: "expected a mapping with name, cron and prompt" },
+);
+
+/** A section whose keys all have defaults, so a missing section parses as `{}`. */
+const section = <T extends z.core.$ZodLooseShape>(shape: T) => {
+  const object = z.strictObject(shape, { error: "expected a mapping" });
+  return object.prefault({} as z.input<typeof object>);
+};
+
+const repoConfigSchema = z.strictObject(
+  {
+    fix: section({
+      command: z
+        .string({ error: "expected a command word starting with /, such as /agent" })
+        .regex(/^\/[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, {
+          error: "expected a command word starting with /, such as /agent",
+        })
+        .default("/agent"),
+      label: z
+        .string({ error: "expected a label name" })
+        .trim()
+        .min(1, { error: "expected a label name" })
+        .max(50, { error: "expected a label name of at most 50 characters" })
+        .default("agent:fix"),
+      draft: flag(true),
+      branch_prefix: z
+        .string({ error: "expected a branch prefix such as agent/" })
+        .superRefine((value, ctx) => {
+          const problem = branchPrefixProblem(value);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .default("agent/"),
+    }),
+    review: section({ auto: flag(true), drafts: flag(false), max_comments: wholeNumber(0, 100, 10) }),
+    sandbox: section({
+      network: flag(false),
+      setup: z
+        .string({ error: "expected a shell command such as npm ci" })
+        .trim()
+        .max(2000, { error: "expected at most 2000 characters" })
+        .nullable()
+        .transform((value) => (value === "" ? null : value))
+        .default(null),
+      timeout_minutes: wholeNumber(1, 360, 30),
+      env: envSchema,
+    }),
+    budget: section({
+      max_steps: wholeNumber(1, 1000, 60),
+      max_tokens: wholeNumber(1000, 1_000_000_000, 2_000_000),
+      daily_tokens: wholeNumber(1000, 100_000_000_000, 20_000_000),
+    }),
+    model: section({
+      name: z
+        .string({ error: "expected a model name" })
+        .trim()
+        .min(1, { error: "expected a model name" })
+        .max(200)
+        .nullable()
+        .default(null),
+      reasoning_effort: z
+        .enum(["minimal", "low", "medium", "high"], { error: "expected one of minimal, low, medium, high" })
+        .nullable()
+        .default(null),
+    }),
+    schedules: z
+      .array(scheduleSchema, { error: "expected a list of schedules" })
+      .max(20, { error: "expected at most 20 schedules" })
+      .default([]),
+  },
+  { error: "expected a mapping of sections (fix, review, sandbox, budget, model, schedules)" },
+);
+
+/**
+ * The validated `.github/loopwright.yml`. `sandbox.setup`, `model.name` and `model.reasoning_effort`
+ * are null when the file leaves them to the server's own settings.
+ */
+export type RepoConfig = z.output<typeof repoConfigSchema>;
+
+/** The configuration of a repository without a `.github/loopwright.yml`. */
+export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
+
+export type ParsedRepoConfig = { config: RepoConfig; problems: string[] };
+
+type Path = PropertyKey[];
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const shown = JSON.stringify(value) ?? String(value);
+  return shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/**
+ * Where a problem's value is removed so the next parse falls back to its default: a bad key inside a
+ * list entry removes that whole entry (half a schedule cannot run).
+ */
+function removalPath(path: Path): Path {
+  const index = path.findIndex((key) => typeof key === "number");
+  return index === -1 ? path : path.slice(0, index + 1);
+}
+
+function withoutPath(root: unknown, path: Path): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined || root === null || typeof root !== "object") return root;
+  if (Array.isArray(root)) {
+    if (typeof head !== "number") return root;
+    return rest.length === 0
+      ? root.filter((_, index) => index !== head)
+      : root.map((item, index) => (index === head ? withoutPath(item, rest) : item));
+  }
+  const copy: Record<PropertyKey, unknown> = { ...root };
+  if (rest.length === 0) delete copy[head];
+  else copy[head] = withoutPath(copy[head], rest);
+  return copy;
+}
+
+function formatPath(path: Path): string {
+  return path
+    .map((key, index) => (typeof key === "number" ? `[${key}]` : `${index ? "." : ""}${String(key)}`))
+    .join("");
+}
+
+/**
+ * Validates a parsed `.github/loopwright.yml` (as Probot's `context.config` returns it). Bad keys are
+ * reported and replaced by their defaults one by one, so the valid rest of the file still applies; an
+ * unknown key is reported (usually a typo) and ignored.
+ *
+ * @example
+ * const { config, problems } = parseRepoConfig({ budget: { max_steps: "lots" } });
+ * config.budget.max_steps; // 60
+ * problems; // ['budget.max_steps: expected a whole number from 1 to 1000, got "lots"']
+ */
+export function parseRepoConfig(raw: unknown, options: { defaultBranch?: string } = {}): ParsedRepoConfig {
+  const problems: string[] = [];
+  let input: unknown = raw ?? {};
+  // Each round removes at least one offending value, so this ends; the cap guards against surprises.
+  for (let round = 0; round < 100; round++) {
+    const result = repoConfigSchema.safeParse(input);
+    if (result.success) {
+      const config = result.data;
+      const prefixRoot = config.fix.branch_prefix.slice(0, -1);
+      if (options.defaultBranch && prefixRoot === options.defaultBranch) {
+        problems.push(
+          `fix.branch_prefix: must not be the default branch (${options.defaultBranch}), got "${config.fix.branch_prefix}"`,
+        );
+        config.fix.branch_prefix = DEFAULT_REPO_CONFIG.fix.branch_prefix;
+      }
+      // Checked after parsing because earlier rounds may have removed entries and shifted indices.
+      const seen = new Set<string>();
+      config.schedules = config.schedules.filter((schedule) => {
+        if (!seen.has(schedule.name)) return seen.add(schedule.name);
+        problems.push(`schedules: two schedules are named "${schedule.name}"; only the first is used`);
+        return false;
+      });
+      return { config, problems };
+    }
+    const removals = new Map<string, Path>();
+    for (const issue of result.error.issues) {
+      const paths =
+        issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+      for (const path of paths) {
+        if (path.length === 0) {
+          problems.push(`${issue.message}, got ${describeValue(input)}; using the defaults`);
+          return { config: structuredClone(DEFAULT_REPO_CONFIG), problems };
+        }
+        const what =
+          issue.code === "unrecognized_keys"
+            ? "unknown key, ignored"
+            : issue.code === "invalid_key"
+              ? (issue.issues[0]?.message ?? issue.message)
+              : `${issue.message}, got ${describeValue(valueAt(input, path))}`;
+        problems.push(`${formatPath(path)}: ${what}`);
+        const removal = removalPath(path);
+        removals.set(JSON.stringify(removal), removal);
+      }
+    }
+    // Latest first, so removing a list entry does not shift the indices of those still to remove.
+    for (const removal of [...removals.values()].reverse()) input = withoutPath(input, removal);
+  }
+  problems.push("the file could not be read; using the defaults");
+  return { config: structuredClone(DEFAULT_REPO_CONFIG), problems };
+}
