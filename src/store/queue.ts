@@ -29,9 +29,12 @@ export type TaskQueue = {
   readonly options: Required<QueueOptions>;
   /**
    * Creates a task and its job in one transaction, idempotently on `deliveryId`: a redelivery gets
-   * the existing task (`created: false`) and enqueues nothing.
+   * the existing task (`created: false`) and enqueues nothing. The job expires some minutes after
+   * the task's wall-time budget (`input.wallTimeSeconds`, else the queue's default).
    */
-  submit(request: NewTask, options?: { wallTimeSeconds?: number }): Promise<{ task: Task; created: boolean }>;
+  submit(request: NewTask): Promise<{ task: Task; created: boolean }>;
+  /** Enqueues another job for an existing task, to start after `delaySeconds`. */
+  requeue(task: Task, delaySeconds: number): Promise<void>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 };
 
@@ -103,22 +106,30 @@ export async function startQueue(db: Database, options: QueueOptions = {}): Prom
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     throw new Error(`cannot start the task queue: ${(error as Error).message}`);
   }
+  async function send(
+    task: Task,
+    options: { db?: ReturnType<typeof bossDb>; startAfter?: number },
+  ): Promise<void> {
+    const budget = Number(task.input.wallTimeSeconds);
+    const wallTime = Number.isFinite(budget) && budget > 0 ? budget : resolved.wallTimeSeconds;
+    await boss.send(LANE_QUEUES[task.lane], { taskId: task.id } satisfies TaskJob, {
+      ...(options.db ? { db: options.db } : {}),
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      expireInSeconds: wallTime + EXPIRY_MARGIN_SECONDS,
+      group: { id: task.repository },
+    });
+  }
   return {
     boss,
     options: resolved,
-    submit(request, submitOptions = {}) {
+    submit(request) {
       return db.transaction(async (tx) => {
         const result = await createTask(tx, request);
-        if (!result.created) return result;
-        const wallTime = submitOptions.wallTimeSeconds ?? resolved.wallTimeSeconds;
-        await boss.send(LANE_QUEUES[result.task.lane], { taskId: result.task.id } satisfies TaskJob, {
-          db: bossDb(tx),
-          expireInSeconds: wallTime + EXPIRY_MARGIN_SECONDS,
-          group: { id: result.task.repository },
-        });
+        if (result.created) await send(result.task, { db: bossDb(tx) });
         return result;
       });
     },
+    requeue: (task, delaySeconds) => send(task, { startAfter: delaySeconds }),
     async stop({ timeoutMs = 10_000 } = {}) {
       await boss.stop({ graceful: true, close: true, timeout: timeoutMs });
     },

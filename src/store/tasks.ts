@@ -1,4 +1,4 @@
-import type { Queryable } from "./database.ts";
+import type { Database, Queryable } from "./database.ts";
 import { capPayload, capText } from "./payload.ts";
 
 export const TASK_STATUSES = [
@@ -234,6 +234,41 @@ export async function startAttempt(db: Queryable, id: number, worker: string): P
     [id],
   );
   return undefined;
+}
+
+/**
+ * Like `startAttempt`, but only while fewer than `limit` other tasks of the same repository and lane
+ * run; "busy" otherwise. An advisory lock per repository makes the count and the claim one step, so
+ * workers claiming at the same instant cannot both pass.
+ *
+ * @example
+ * const claim = await startAttemptWithinLimit(db, 42, "host-a:1234", 2);
+ * if (claim === "busy") await queue.requeue(task, 5);
+ */
+export async function startAttemptWithinLimit(
+  db: Database,
+  id: number,
+  worker: string,
+  limit: number,
+): Promise<Task | "busy" | undefined> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ repository: string; lane: Lane }>(
+      `select repository, lane from ${T} where id = $1`,
+      [id],
+    );
+    const task = rows[0];
+    if (!task) return undefined;
+    await tx.query("select pg_advisory_xact_lock(hashtext('loopwright:repository:' || $1))", [
+      task.repository,
+    ]);
+    const { rows: counted } = await tx.query<{ n: number }>(
+      `select count(*)::int as n from ${T}
+       where repository = $1 and lane = $2 and status = 'running' and id <> $3`,
+      [task.repository, task.lane, id],
+    );
+    if ((counted[0]?.n ?? 0) >= limit) return "busy";
+    return startAttempt(tx, id, worker);
+  });
 }
 
 /**

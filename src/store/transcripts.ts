@@ -21,7 +21,7 @@ export function createTranscriptRecorder(db: Queryable, taskId: number, attempt:
       const current = turn++;
       const write = last.then(async () => {
         await db.query(
-          "insert into loopwright.transcripts (task_id, attempt, turn, entry) values ($1, $2, $3, $4::jsonb)",
+          "insert into loopwright.transcripts (task_id, attempt, turn, line) values ($1, $2, $3, $4)",
           [taskId, attempt, current, JSON.stringify(entry)],
         );
       });
@@ -38,12 +38,12 @@ export function createTranscriptRecorder(db: Queryable, taskId: number, attempt:
  * await writeFile("task-42.jsonl", await readTranscript(db.reader, 42));
  */
 export async function readTranscript(db: Queryable, taskId: number, attempt?: number): Promise<string> {
-  const { rows } = await db.query<{ entry: unknown }>(
-    `select entry from loopwright.transcripts
+  const { rows } = await db.query<{ line: string }>(
+    `select line from loopwright.transcripts
      where task_id = $1 and attempt = coalesce($2::int,
        (select max(attempt) from loopwright.transcripts where task_id = $1))
      order by turn`,
     [taskId, attempt ?? null],
   );
-  return rows.map((row) => `${JSON.stringify(row.entry)}\n`).join("");
+  return rows.map((row) => `${row.line}\n`).join("");
 }

@@ -52,7 +52,8 @@ create table loopwright.transcripts (
   task_id integer not null references loopwright.tasks (id) on delete cascade,
   attempt integer not null,
   turn integer not null,
-  entry jsonb not null,
+  -- One replay JSONL line, verbatim: jsonb would reorder keys and break exact replay.
+  line text not null,
   primary key (task_id, attempt, turn)
 );
 
