@@ -1,6 +1,8 @@
 import { applyPatchCommand } from "./apply-patch.ts";
 import type { CliCommand } from "./command.ts";
+import { replayCommand } from "./replay.ts";
+import { runCommand } from "./run.ts";
 import { serveCommand } from "./serve.ts";
 
 /** Every `loopwright` subcommand, in the order `loopwright --help` lists them. */
-export const commands: CliCommand[] = [serveCommand, applyPatchCommand];
+export const commands: CliCommand[] = [serveCommand, applyPatchCommand, runCommand, replayCommand];

@@ -7,10 +7,11 @@ import { type InputItem, type ModelClient, ModelError, type ModelRequest } from 
 import { createReplayModel } from "../../src/agent/models/replay.ts";
 import { defineTool } from "../../src/agent/tools/tool.ts";
 import { parseTranscript } from "../../src/agent/transcript.ts";
-import { createChildRunner } from "./helpers/child-runner.ts";
+import { createSandbox } from "../../src/workspace/sandbox.ts";
 import { capture, replay, tinyRepo } from "./helpers/fixtures.ts";
 
-const runner = createChildRunner();
+/** The real runner, without isolation (tests run plain commands in a temp copy of a fixture repo). */
+const sandbox = (workspace: string) => createSandbox({ mode: "none", workspace });
 
 function collect() {
   const events: AgentEvent[] = [];
@@ -38,6 +39,7 @@ const text = (item: InputItem | undefined) =>
 describe("runAgent over a replayed transcript", () => {
   it("reads, patches, runs a failing test, fixes it and runs it passing", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const { model, requests } = await replay("fix-sum");
     const { events, onEvent } = collect();
     const result = await runAgent({
@@ -115,6 +117,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("turns bad JSON and schema-invalid arguments into observations, and the model recovers", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const { model } = await replay("invalid-call");
     const { events, onEvent } = collect();
     const result = await runAgent({ model, runner, cwd, task: "Read sum.js", onEvent });
@@ -131,6 +134,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("answers an unknown tool with the list of tools", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const { model } = await replay("unknown-tool");
     const { events, onEvent } = collect();
     const result = await runAgent({ model, runner, cwd, task: "Look around", onEvent });
@@ -142,6 +146,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("ends with budget_exhausted when the steps run out", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const { model } = await replay("endless");
     const result = await runAgent({ model, runner, cwd, task: "Loop", budget: { maxSteps: 3 } });
     expect(result).toMatchObject({
@@ -154,6 +159,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("ends with budget_exhausted when the tokens run out", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const { model } = await replay("endless");
     const result = await runAgent({ model, runner, cwd, task: "Loop", budget: { maxTotalTokens: 5_000 } });
     // Turns cost 1,100 + 2,100 + 3,100 tokens: the budget is crossed after the third.
@@ -166,6 +172,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("ends with budget_exhausted when wall time runs out, even if the model hangs", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const hanging: ModelClient = {
       model: "hang",
       contextWindow: 100_000,
@@ -183,6 +190,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("aborts mid-command, killing the running command", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const { model } = await replay("slow-command");
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 500);
@@ -196,6 +204,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("aborts a model request in flight", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     let sawSignal: AbortSignal | undefined;
     const hanging: ModelClient = {
       model: "hang",
@@ -214,6 +223,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("reports a model failure as model_error, with the ModelError", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const model = createReplayModel(
       parseTranscript(
         '{"output":[{"type":"function_call","name":"list_files","arguments":"{}","call_id":"a"}]}',
@@ -229,6 +239,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("treats a turn with neither text nor tool calls as a bad response", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const model = createReplayModel([{ output: [{ type: "reasoning", summary: [] }] }]);
     const result = await runAgent({ model, runner, cwd, task: "Nothing" });
     expect(result).toMatchObject({ outcome: "model_error", modelError: { kind: "bad_response" } });
@@ -236,6 +247,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("lets a finishing tool end the task with a structured result", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const submitReview = defineTool({
       name: "submit_review",
       description: "Submit the review and finish.",
@@ -268,6 +280,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("compacts once the input nears the context window, keeping prefix, task and a summary", async () => {
     const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
     const big = "x ".repeat(3000);
     const turns = [
       {
@@ -325,6 +338,7 @@ describe("runAgent over a replayed transcript", () => {
 
   it("refuses a working folder that does not exist, before any step", async () => {
     const { model } = await replay("fix-sum");
+    const runner = await sandbox(await tinyRepo());
     await expect(runAgent({ model, runner, cwd: "/nonexistent/loopwright", task: "x" })).rejects.toThrow(
       /does not exist/,
     );
