@@ -9,12 +9,7 @@ import { tinyRepo, transcriptPath } from "../agent/helpers/fixtures.ts";
 const cli = path.resolve(import.meta.dirname, "../../src/cli.ts");
 
 async function loopwright(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LOOPWRIGHT_SANDBOX: "none",
-    LOG_LEVEL: "silent",
-  };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOOPWRIGHT_SANDBOX: "none" as const };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], {
       env,
