@@ -11,8 +11,15 @@ export type ModelErrorContext = {
   timeoutMs: number;
 };
 
-/** A failure reported by the server, from an HTTP error or a `failed` response body. */
-type Failure = { status?: number; code?: string; type?: string; message: string; requestId?: string };
+/** A failure reported by the server, from an HTTP error (which the SDK may have retried) or a response body. */
+type Failure = {
+  status?: number;
+  code?: string;
+  type?: string;
+  message: string;
+  requestId?: string;
+  fromHttpStatus: boolean;
+};
 
 const CONTEXT_TOO_LONG =
   /context[_ ]length|context window|maximum context|too many tokens|prompt is too long|input is too long|exceeds the (model's )?(context|maximum)/i;
@@ -32,9 +39,13 @@ function serverSaid(failure: Failure): string {
   return failure.requestId ? `${said}; request ${failure.requestId}` : said;
 }
 
-/** How often the SDK tried, for messages about failures it retries; nothing when it did not retry. */
-function tried(context: ModelErrorContext): string {
-  return context.maxRetries === 0 ? "" : ` (tried ${context.maxRetries + 1} times)`;
+/**
+ * How often the SDK tried, for failures it retries; nothing when it did not retry, as for a failure
+ * reported in the body of a successful response.
+ */
+function tried(context: ModelErrorContext, failure?: Failure): string {
+  if (context.maxRetries === 0 || failure?.fromHttpStatus === false) return "";
+  return ` (tried ${context.maxRetries + 1} times)`;
 }
 
 /** fetch's own reason ("connect ECONNREFUSED 127.0.0.1:8000"), found under the SDK's generic message. */
@@ -84,16 +95,16 @@ function classifyFailure(failure: Failure, context: ModelErrorContext): ModelErr
   if (status === 429 || code === "rate_limit_exceeded") {
     return new ModelError(
       "rate_limit",
-      `rate limited by ${where}${tried(context)}: lower LOOPWRIGHT_WORKER_CONCURRENCY or raise the account's limits ${detail}`,
+      `rate limited by ${where}${tried(context, failure)}: lower LOOPWRIGHT_WORKER_CONCURRENCY or raise the account's limits ${detail}`,
     );
   }
   if (status === 408) {
-    return new ModelError("timeout", `${where} timed out the request${tried(context)} ${detail}`);
+    return new ModelError("timeout", `${where} timed out the request${tried(context, failure)} ${detail}`);
   }
   if ((status !== undefined && (status >= 500 || status === 409)) || code === "server_error") {
     return new ModelError(
       "server",
-      `${where} failed${tried(context)}: it may be overloaded or down, try again later ${detail}`,
+      `${where} failed${tried(context, failure)}: it may be overloaded or down, try again later ${detail}`,
     );
   }
   return new ModelError(
@@ -112,6 +123,7 @@ function failureOf(error: APIError): Failure {
     type: error.type,
     message,
     requestId: error.requestID ?? undefined,
+    fromHttpStatus: true,
   };
 }
 
@@ -166,8 +178,10 @@ export function failedResponseError(
 ): ModelError {
   const message = error.message ?? "the response failed";
   // Proxies such as OpenRouter put the upstream HTTP status in `code`.
-  if (typeof error.code === "number") return classifyFailure({ status: error.code, message }, context);
-  return classifyFailure({ code: error.code ?? undefined, message }, context);
+  if (typeof error.code === "number") {
+    return classifyFailure({ status: error.code, message, fromHttpStatus: false }, context);
+  }
+  return classifyFailure({ code: error.code ?? undefined, message, fromHttpStatus: false }, context);
 }
 
 /**
