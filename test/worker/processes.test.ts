@@ -108,7 +108,7 @@ describe.skipIf(!serverUrl)("worker processes (postgres)", () => {
       expect((await getTask(db, task.id))?.attempt).toBe(1);
       const steps = await listSteps(db, task.id);
       expect(steps.map((step) => step.kind)).toEqual(["start", "end"]);
-      pids.add((steps[0]?.payload as { pid: number }).pid);
+      pids.add((steps[0]!.payload as { pid: number }).pid);
     }
     // Both processes took part.
     expect(pids.size).toBe(2);
