@@ -1,0 +1,328 @@
+import { z } from "zod";
+import type { RepoConfig } from "../config/repo-config.ts";
+
+/** The repository a request is about, with what a worker needs to clone it and act on it. */
+export type RepoRef = {
+  owner: string;
+  name: string;
+  fullName: string;
+  cloneUrl: string;
+  defaultBranch: string;
+  installationId: number;
+};
+
+/** What started a request, for the 👀 reaction and for idempotency on redelivery. */
+export type TriggerSource =
+  | { type: "comment"; commentId: number }
+  | { type: "label" }
+  | { type: "review"; reviewId: number }
+  | { type: "closed" };
+
+type RequestBase = {
+  repo: RepoRef;
+  /** Issue or pull request number. */
+  number: number;
+  /** Who asked: the comment author, the labeler, the reviewer or whoever closed it. */
+  requester: string;
+  source: TriggerSource;
+  /** The webhook delivery id (`X-GitHub-Delivery`), when known. */
+  deliveryId: string | undefined;
+};
+
+/** The pull request a follow-up pushes to. Absent when the event (an issue comment) does not carry it. */
+export type PullRequestHead = { ref: string; sha: string };
+
+/** Something Loopwright should do. Only `fix` and `iterate` start a task; the others act on one. */
+export type TaskRequest =
+  | (RequestBase & { kind: "fix"; instructions: string })
+  | (RequestBase & { kind: "iterate"; instructions: string; head: PullRequestHead | undefined })
+  | (RequestBase & { kind: "cancel" })
+  | (RequestBase & { kind: "help" });
+
+/**
+ * An event Loopwright does nothing with. `tellUser` marks reasons worth a reply on the issue (a refused
+ * fork, a closed issue); the rest are routine and only logged.
+ */
+export type Ignored = { kind: "ignored"; reason: string; tellUser: boolean };
+
+export type Trigger = TaskRequest | Ignored;
+
+/** A webhook as Probot hands it over: `context.id`, `context.name`, `context.payload`. */
+export type WebhookEvent = { id?: string; name: string; payload: unknown };
+
+const user = z.looseObject({ login: z.string(), type: z.string().optional() });
+
+const repositorySchema = z.looseObject({
+  name: z.string(),
+  full_name: z.string(),
+  owner: z.looseObject({ login: z.string() }),
+  clone_url: z.string(),
+  default_branch: z.string(),
+});
+
+const baseSchema = z.looseObject({
+  action: z.string(),
+  repository: repositorySchema,
+  installation: z.looseObject({ id: z.number() }).optional(),
+  sender: user,
+});
+
+const issueSchema = z.looseObject({
+  number: z.number(),
+  state: z.string(),
+  pull_request: z.unknown().optional(),
+});
+
+const pullRequestSchema = z.looseObject({
+  number: z.number(),
+  state: z.string(),
+  head: z.looseObject({
+    ref: z.string(),
+    sha: z.string(),
+    repo: z.looseObject({ full_name: z.string() }).nullable(),
+  }),
+  base: z.looseObject({ repo: z.looseObject({ full_name: z.string() }) }),
+});
+
+const issueCommentSchema = baseSchema.extend({
+  issue: issueSchema,
+  comment: z.looseObject({ id: z.number(), body: z.string().nullable() }),
+});
+const issuesSchema = baseSchema.extend({
+  issue: issueSchema,
+  label: z.looseObject({ name: z.string() }).optional(),
+});
+const pullRequestEventSchema = baseSchema.extend({ pull_request: pullRequestSchema });
+const reviewSchema = baseSchema.extend({
+  pull_request: pullRequestSchema,
+  review: z.looseObject({ id: z.number(), state: z.string(), body: z.string().nullable() }),
+});
+
+/** What a comment asks for, before knowing whether it sits on an issue or a pull request. */
+export type Command =
+  | { type: "fix"; instructions: string }
+  | { type: "instructions"; instructions: string }
+  | { type: "stop" }
+  | { type: "help" }
+  | { type: "none"; reason: string };
+
+const ignored = (reason: string, tellUser = false): Ignored => ({ kind: "ignored", reason, tellUser });
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Reads the command on a comment's first non-blank line. A command indented as code (4+ spaces or a
+ * tab), quoted with `>` or opening a fenced block is quoted text, not a request. The instructions are
+ * the rest of that line plus every following line.
+ *
+ * @example
+ * parseCommand("/agent fix\nAlso update the docs.", "/agent");
+ * // { type: "fix", instructions: "Also update the docs." }
+ */
+export function parseCommand(body: string, command: string): Command {
+  const lines = body.replace(/\r\n?/g, "\n").split("\n");
+  const first = lines.findIndex((line) => line.trim() !== "");
+  const line = lines[first];
+  if (line === undefined) return { type: "none", reason: "the comment is empty" };
+  const word = new RegExp(`^${escapeRegExp(command)}(?=\\s|$)`, "i");
+  if (/^( {4,}|\t)/.test(line) && word.test(line.trim())) {
+    return { type: "none", reason: "the command is inside a code block" };
+  }
+  const text = line.replace(/^ {0,3}/, "");
+  if (/^(```|~~~)/.test(text)) return { type: "none", reason: "the comment starts with a code block" };
+  if (/^>/.test(text)) return { type: "none", reason: "the comment starts with a quote" };
+  if (!word.test(text)) return { type: "none", reason: `the comment does not start with ${command}` };
+  const rest = text.replace(word, "").trim();
+  const following = lines
+    .slice(first + 1)
+    .join("\n")
+    .trim();
+  if (/^stop[.!]?$/i.test(rest)) return { type: "stop" };
+  if (/^help[.!?]?$/i.test(rest)) return { type: "help" };
+  const fix = /^fix(?=\s|$|[:,.])[:,.]?/i.exec(rest);
+  const inline = fix ? rest.slice(fix[0].length).trim() : rest;
+  const instructions = [inline, following].filter((part) => part !== "").join("\n");
+  return fix ? { type: "fix", instructions } : { type: "instructions", instructions };
+}
+
+/**
+ * Whether a pull request may receive follow-up commits: its head branch is under the configured
+ * prefix and lives in the base repository (never a fork's branch). Returns the refusal, or undefined.
+ *
+ * @example
+ * iterateRefusal({ headRef: "agent/issue-1-typo", headRepoFullName: "o/r", baseRepoFullName: "o/r" }, config);
+ * // undefined
+ */
+export function iterateRefusal(
+  pullRequest: { headRef: string; headRepoFullName: string | undefined; baseRepoFullName: string },
+  config: RepoConfig,
+): Ignored | undefined {
+  if (pullRequest.headRepoFullName !== pullRequest.baseRepoFullName) {
+    return ignored(
+      "this pull request comes from a fork; Loopwright only pushes follow-up commits to its own branches",
+      true,
+    );
+  }
+  if (!pullRequest.headRef.startsWith(config.fix.branch_prefix)) {
+    return ignored(
+      `this pull request's branch is not under ${config.fix.branch_prefix}; Loopwright only pushes to its own branches`,
+      true,
+    );
+  }
+  return undefined;
+}
+
+const isBot = (sender: { login: string; type?: string | undefined }) =>
+  sender.type === "Bot" || /\[bot\]$/i.test(sender.login);
+
+function repoRef(payload: z.infer<typeof baseSchema>): RepoRef | undefined {
+  if (!payload.installation) return undefined;
+  const { repository } = payload;
+  return {
+    owner: repository.owner.login,
+    name: repository.name,
+    fullName: repository.full_name,
+    cloneUrl: repository.clone_url,
+    defaultBranch: repository.default_branch,
+    installationId: payload.installation.id,
+  };
+}
+
+type Parsed<T> = { payload: T; repo: RepoRef } | Ignored;
+
+function parsePayload<T extends z.infer<typeof baseSchema>>(
+  schema: z.ZodType<T>,
+  event: WebhookEvent,
+): Parsed<T> {
+  const result = schema.safeParse(event.payload);
+  if (!result.success) {
+    const where = result.error.issues[0]?.path.join(".") || "payload";
+    return ignored(`the ${event.name} payload is malformed (${where})`);
+  }
+  const repo = repoRef(result.data);
+  if (!repo) return ignored(`the ${event.name} event carries no installation id`);
+  // Closing stops the task whoever closed it (a bot included); everything else from bots is ignored.
+  if (result.data.action !== "closed" && isBot(result.data.sender))
+    return ignored(`sent by a bot (${result.data.sender.login})`);
+  return { payload: result.data, repo };
+}
+
+function fromIssueComment(event: WebhookEvent, config: RepoConfig): Trigger {
+  const parsed = parsePayload(issueCommentSchema, event);
+  if ("kind" in parsed) return parsed;
+  const { payload, repo } = parsed;
+  if (payload.action !== "created") return ignored(`comment ${payload.action}, only new comments count`);
+  const command = parseCommand(payload.comment.body ?? "", config.fix.command);
+  if (command.type === "none") return ignored(command.reason);
+  const base: RequestBase = {
+    repo,
+    number: payload.issue.number,
+    requester: payload.sender.login,
+    source: { type: "comment", commentId: payload.comment.id },
+    deliveryId: event.id,
+  };
+  if (command.type === "help") return { ...base, kind: "help" };
+  if (command.type === "stop") return { ...base, kind: "cancel" };
+  const onPullRequest = payload.issue.pull_request != null;
+  if (payload.issue.state !== "open") {
+    const what = onPullRequest ? "pull request" : "issue";
+    return ignored(`this ${what} is closed; reopen it to run ${config.fix.command}`, true);
+  }
+  if (!onPullRequest) return { ...base, kind: "fix", instructions: command.instructions };
+  if (command.instructions === "") {
+    return ignored(`say what to change: ${config.fix.command} <instructions>`, true);
+  }
+  return { ...base, kind: "iterate", instructions: command.instructions, head: undefined };
+}
+
+function fromIssues(event: WebhookEvent, config: RepoConfig): Trigger {
+  const parsed = parsePayload(issuesSchema, event);
+  if ("kind" in parsed) return parsed;
+  const { payload, repo } = parsed;
+  const base = {
+    repo,
+    number: payload.issue.number,
+    requester: payload.sender.login,
+    deliveryId: event.id,
+  };
+  if (payload.action === "closed") return { ...base, kind: "cancel", source: { type: "closed" } };
+  if (payload.action !== "labeled") return ignored(`issues.${payload.action} starts nothing`);
+  const label = payload.label?.name ?? "";
+  if (label.toLowerCase() !== config.fix.label.toLowerCase()) {
+    return ignored(`label ${label} is not ${config.fix.label}`);
+  }
+  if (payload.issue.state !== "open") return ignored("label added to a closed issue");
+  return { ...base, kind: "fix", source: { type: "label" }, instructions: "" };
+}
+
+function fromPullRequest(event: WebhookEvent): Trigger {
+  const parsed = parsePayload(pullRequestEventSchema, event);
+  if ("kind" in parsed) return parsed;
+  const { payload, repo } = parsed;
+  if (payload.action !== "closed") return ignored(`pull_request.${payload.action} is handled by reviews`);
+  return {
+    kind: "cancel",
+    repo,
+    number: payload.pull_request.number,
+    requester: payload.sender.login,
+    source: { type: "closed" },
+    deliveryId: event.id,
+  };
+}
+
+function fromReview(event: WebhookEvent, config: RepoConfig): Trigger {
+  const parsed = parsePayload(reviewSchema, event);
+  if ("kind" in parsed) return parsed;
+  const { payload, repo } = parsed;
+  if (payload.action !== "submitted")
+    return ignored(`review ${payload.action}, only submitted reviews count`);
+  if (payload.review.state.toLowerCase() !== "changes_requested") {
+    return ignored(`review state ${payload.review.state}, only "changes requested" starts a follow-up`);
+  }
+  const pullRequest = payload.pull_request;
+  if (pullRequest.state !== "open") return ignored("review on a closed pull request");
+  const refusal = iterateRefusal(
+    {
+      headRef: pullRequest.head.ref,
+      headRepoFullName: pullRequest.head.repo?.full_name,
+      baseRepoFullName: pullRequest.base.repo.full_name,
+    },
+    config,
+  );
+  // A review is addressed to the pull request's author, not to Loopwright: no reply unless it is ours.
+  if (refusal) return ignored(`review on a pull request that is not Loopwright's: ${refusal.reason}`);
+  return {
+    kind: "iterate",
+    repo,
+    number: pullRequest.number,
+    requester: payload.sender.login,
+    source: { type: "review", reviewId: payload.review.id },
+    deliveryId: event.id,
+    instructions: payload.review.body?.trim() ?? "",
+    head: { ref: pullRequest.head.ref, sha: pullRequest.head.sha },
+  };
+}
+
+/**
+ * Classifies a webhook: a task to start (`fix`, `iterate`), one to act on (`cancel`, `help`), or an
+ * `Ignored` with the reason. Pure: no I/O, so permission checks and the pull request lookup for an
+ * `iterate` from a comment (`head: undefined`, see {@link iterateRefusal}) happen afterwards.
+ *
+ * @example
+ * classifyEvent({ id: "d1", name: "issue_comment", payload }, config);
+ * // { kind: "fix", number: 1, requester: "octocat", instructions: "", ... }
+ */
+export function classifyEvent(event: WebhookEvent, config: RepoConfig): Trigger {
+  switch (event.name) {
+    case "issue_comment":
+      return fromIssueComment(event, config);
+    case "issues":
+      return fromIssues(event, config);
+    case "pull_request":
+      return fromPullRequest(event);
+    case "pull_request_review":
+      return fromReview(event, config);
+    default:
+      return ignored(`${event.name} events start nothing`);
+  }
+}
