@@ -2,6 +2,7 @@ import { loadSettings } from "../config/settings.ts";
 import { createApp } from "../index.ts";
 import { createLogger } from "../logger.ts";
 import { startServer } from "../server.ts";
+import { startWorkerRuntime } from "../worker/run-worker.ts";
 import { defineCommand } from "./command.ts";
 import { waitForShutdownSignal } from "./signals.ts";
 
@@ -18,10 +19,15 @@ credentials to .env. Stops cleanly on SIGINT or SIGTERM.`,
   async run() {
     const settings = loadSettings();
     const log = createLogger(settings);
-    const server = await startServer(settings, createApp(), log);
+    const worker = await startWorkerRuntime(settings, log);
+    const server = await startServer(settings, createApp(), log).catch(async (error: unknown) => {
+      await worker.stop();
+      throw error;
+    });
     const signal = await waitForShutdownSignal();
     log.info({ signal }, "stopping");
     await server.stop();
+    await worker.stop();
     return 0;
   },
 });

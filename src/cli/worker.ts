@@ -1,0 +1,33 @@
+import { loadSettings } from "../config/settings.ts";
+import { createLogger } from "../logger.ts";
+import { startWorkerRuntime } from "../worker/run-worker.ts";
+import { defineCommand, UsageError } from "./command.ts";
+import { waitForShutdownSignal } from "./signals.ts";
+
+export const workerCommand = defineCommand({
+  name: "worker",
+  summary: "Run a worker that claims tasks from the PostgreSQL queue (DATABASE_URL)",
+  usage: `
+Usage: loopwright worker
+
+Claims task jobs from the queue in DATABASE_URL and runs them, LOOPWRIGHT_WORKER_CONCURRENCY
+interactive tasks at a time (half as many review/scheduled ones). Start as many worker processes,
+on as many machines, as you like. On SIGINT or SIGTERM it stops claiming, lets running tasks finish
+within 30 seconds, hands the rest back to the queue for another worker, and exits 0.`,
+  options: {},
+  async run() {
+    const settings = loadSettings();
+    if (!settings.database.url) {
+      throw new UsageError(
+        "a separate worker needs DATABASE_URL (a PostgreSQL server shared with the webhook server); " +
+          "with the embedded database, `loopwright serve` runs the worker itself",
+      );
+    }
+    const log = createLogger(settings);
+    const runtime = await startWorkerRuntime(settings, log);
+    const signal = await waitForShutdownSignal();
+    log.info({ signal }, "stopping");
+    await runtime.stop();
+    return 0;
+  },
+});

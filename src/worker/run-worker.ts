@@ -1,0 +1,48 @@
+import type { Settings } from "../config/settings.ts";
+import type { Logger } from "../logger.ts";
+import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
+import { migrate } from "../store/migrate.ts";
+import { startQueue, type TaskQueue } from "../store/queue.ts";
+import { createTaskHandlers } from "../tasks/handlers.ts";
+import { startWorker, type Worker } from "./worker.ts";
+
+export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
+
+/**
+ * Opens the database from the settings, migrates it, starts the queue and a worker with every
+ * task kind's handler; `stop()` undoes it all in order (running tasks get the grace period).
+ *
+ * @example
+ * const runtime = await startWorkerRuntime(settings, log);
+ * await runtime.stop();
+ */
+export async function startWorkerRuntime(settings: Settings, log: Logger): Promise<WorkerRuntime> {
+  const db = await openDatabase(databaseOptions(settings));
+  try {
+    await migrate(db);
+    const queue = await startQueue(db);
+    const worker = await startWorker({
+      db,
+      queue,
+      handlers: createTaskHandlers(settings),
+      log,
+      concurrency: {
+        interactive: settings.workerConcurrency,
+        background: Math.max(1, Math.floor(settings.workerConcurrency / 2)),
+      },
+    });
+    return {
+      db,
+      queue,
+      worker,
+      async stop() {
+        await worker.stop();
+        await queue.stop();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
