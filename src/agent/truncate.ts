@@ -58,7 +58,10 @@ export function truncateHeadTail(text: string, limits: TruncateLimits = MODEL_OU
     return { text, truncated: false, cutLines: 0, cutBytes: 0 };
   }
   const headLineBudget = Math.max(1, Math.ceil(limits.maxLines / 2));
-  const tailLineBudget = Math.max(0, limits.maxLines - headLineBudget);
+  // Infinity - Infinity is NaN: an unlimited line count leaves the tail unlimited too.
+  const tailLineBudget = Number.isFinite(limits.maxLines)
+    ? Math.max(0, limits.maxLines - headLineBudget)
+    : limits.maxLines;
   const headByteBudget = Math.ceil(limits.maxBytes / 2);
   const tailByteBudget = limits.maxBytes - headByteBudget;
 
@@ -75,23 +78,35 @@ export function truncateHeadTail(text: string, limits: TruncateLimits = MODEL_OU
     head.push(line);
     headBytes += size;
   }
+  const fullHead = head.filter((line, index) => line === lines[index]).length;
   const tail: string[] = [];
   let tailBytes = 0;
-  for (let index = lines.length - 1; index >= head.length && tail.length < tailLineBudget; index -= 1) {
+  for (let index = lines.length - 1; index >= fullHead && tail.length < tailLineBudget; index -= 1) {
     const line = lines[index] ?? "";
     const size = byteLength(line) + 1;
-    if (tailBytes + size > tailByteBudget) {
-      if (tail.length === 0) tail.unshift(suffixWithinBytes(line, tailByteBudget));
-      break;
+    if (index >= head.length && tailBytes + size <= tailByteBudget) {
+      tail.unshift(line);
+      tailBytes += size;
+      continue;
     }
-    tail.unshift(line);
-    tailBytes += size;
+    if (tail.length === 0) {
+      // The head may already show the start of this line: take only what it does not.
+      const shownByHead = index < head.length ? byteLength(head[index] ?? "") : 0;
+      const budget = Math.min(tailByteBudget, byteLength(line) - shownByHead);
+      if (budget > 0) tail.unshift(suffixWithinBytes(line, budget));
+    }
+    break;
   }
-  const keptBytes = byteLength(head.join("\n")) + byteLength(tail.join("\n"));
-  const fullHead = head.filter((line, index) => line === lines[index]).length;
   const fullTail = tail.filter((line, index) => line === lines[lines.length - tail.length + index]).length;
   const cutLines = lines.length - fullHead - fullTail;
-  const cutBytes = Math.max(0, totalBytes - keptBytes - (head.length > 0 && tail.length > 0 ? 2 : 1));
+  // What the marker replaces, less the line breaks kept around it.
+  const headText = head.join("\n");
+  const tailText = tail.join("\n");
+  const middle = text.slice(headText.length, text.length - tailText.length);
+  const cutBytes =
+    byteLength(middle) -
+    (middle.startsWith("\n") ? 1 : 0) -
+    (middle.length > 1 && middle.endsWith("\n") ? 1 : 0);
   const marker = `[... ${cutLines} ${cutLines === 1 ? "line" : "lines"} (${cutBytes} bytes) cut ...]`;
   return { text: [...head, marker, ...tail].join("\n"), truncated: true, cutLines, cutBytes };
 }
