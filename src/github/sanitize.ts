@@ -7,7 +7,7 @@
 // Format characters (zero-width, bidi controls, Unicode tags used for "ASCII smuggling", soft hyphen,
 // BOM), control characters other than tab and newline, variation selectors 17–256, and the Hangul
 // fillers that render as nothing.
-const INVISIBLE = /[\p{Cf}\p{Cc}\u{E0100}-\u{E01EF}\u115F\u1160\u3164\uFFA0]/gu;
+const INVISIBLE = /[\p{Cf}\p{Cc}\u115F\u1160\u3164\uFFA0]|[\u{E0100}-\u{E01EF}]/gu;
 const KEEP = new Set(["\n", "\t"]);
 
 /**
