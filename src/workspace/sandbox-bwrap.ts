@@ -124,6 +124,6 @@ export function bwrapArguments(plan: BwrapPlan): string[] {
   for (const { fd, target, writable } of plan.dataFiles) {
     args.push("--perms", "0644", writable ? "--file" : "--ro-bind-data", String(fd), target);
   }
-  args.push("--chdir", plan.cwd);
+  args.push("--remount-ro", "/", "--chdir", plan.cwd);
   return args;
 }

@@ -75,6 +75,8 @@ export function limitArguments(
       `--inh-caps=${caps}`,
       `--ambient-caps=${caps}`,
       `--bounding-set=${caps}`,
+      // Keep the capabilities in effect for access(2) too, which git uses to check the work tree.
+      "--securebits=+no_setuid_fixup,+no_setuid_fixup_locked,+noroot,+noroot_locked",
       "--no-new-privs",
     );
   }

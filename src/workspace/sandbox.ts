@@ -74,19 +74,20 @@ function withSandboxUser(file: string, line: string): string {
   return `${text}${text.endsWith("\n") || text === "" ? "" : "\n"}${line}\n`;
 }
 
-/** How many processes this user already runs: RLIMIT_NPROC counts them too when not in a namespace. */
-async function ownProcessCount(): Promise<number> {
+/** Processes and threads this user already runs: RLIMIT_NPROC counts them too outside a namespace. */
+async function ownThreadCount(): Promise<number> {
   const uid = process.getuid?.();
   const entries = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
-  const owners = await Promise.all(
+  const threads = await Promise.all(
+    // A task directory's link count is its thread count plus two (".", "..").
     entries.map((pid) =>
-      stat(`/proc/${pid}`).then(
-        (info) => info.uid,
-        () => -1,
+      stat(`/proc/${pid}/task`).then(
+        (info) => (info.uid === uid ? info.nlink - 2 : 0),
+        () => 0,
       ),
     ),
   );
-  return owners.filter((owner) => owner === uid).length;
+  return threads.reduce((sum, count) => sum + count, 0);
 }
 
 /**
@@ -226,7 +227,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       const wrapper = limitArguments(limits, {
         uid,
         dieWithParent: true,
-        extraProcesses: uid === undefined ? await ownProcessCount() : 0,
+        extraProcesses: uid === undefined ? await ownThreadCount() : 0,
       });
       return await runProcessTree({
         argv: [...wrapper, ...request.argv],

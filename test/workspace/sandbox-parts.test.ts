@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { SandboxEnvironmentError, sandboxEnvironment } from "../../src/workspace/sandbox-environment.ts";
+import { DEFAULT_LIMITS, limitArguments, resolveLimits } from "../../src/workspace/sandbox-limits.ts";
+import { OutputCapture } from "../../src/workspace/sandbox-output.ts";
+
+describe("OutputCapture", () => {
+  it("keeps everything under the cap", () => {
+    const capture = new OutputCapture(100);
+    capture.push(Buffer.from("hello "));
+    capture.push(Buffer.from("world\n"));
+    expect(capture.result()).toEqual({ output: "hello world\n", outputBytes: 12, truncated: false });
+  });
+
+  it("keeps head and tail of a flood and says how much was cut", () => {
+    const capture = new OutputCapture(20);
+    capture.push(Buffer.from("0123456789abcdef"));
+    for (let i = 0; i < 1000; i++) capture.push(Buffer.from("x".repeat(1000)));
+    capture.push(Buffer.from("THE-END"));
+    const result = capture.result();
+    expect(result.truncated).toBe(true);
+    expect(result.outputBytes).toBe(16 + 1_000_000 + 7);
+    expect(result.output.startsWith("0123456789")).toBe(true);
+    expect(result.output.endsWith("xxxTHE-END")).toBe(true);
+    expect(result.output).toContain(`${16 + 1_000_000 + 7 - 20} bytes of output omitted`);
+  });
+
+  it("keeps an exact tail when one chunk is larger than the cap", () => {
+    const capture = new OutputCapture(10);
+    capture.push(Buffer.from("abcdefghijklmnopqrstuvwxyz"));
+    const { output } = capture.result();
+    expect(output.startsWith("abcde")).toBe(true);
+    expect(output.endsWith("vwxyz")).toBe(true);
+  });
+
+  it("refuses a nonsensical cap", () => {
+    expect(() => new OutputCapture(0)).toThrow(/whole number/);
+  });
+});
+
+describe("sandboxEnvironment", () => {
+  it("is built from scratch, never from this process's environment", () => {
+    process.env.LOOPWRIGHT_TEST_LEAK = "leaked";
+    try {
+      const env = sandboxEnvironment({ home: "/home/sandbox", tmp: "/tmp", extras: { NODE_ENV: "test" } });
+      expect(Object.keys(env).sort()).toEqual(["CI", "HOME", "LANG", "NODE_ENV", "PATH", "TERM", "TMPDIR"]);
+      expect(env).toMatchObject({ HOME: "/home/sandbox", TERM: "dumb", CI: "true", NODE_ENV: "test" });
+    } finally {
+      delete process.env.LOOPWRIGHT_TEST_LEAK;
+    }
+  });
+
+  it.each([
+    ["GITHUB_TOKEN", /looks like a credential/],
+    ["OPENAI_API_KEY", /looks like a credential/],
+    ["DATABASE_URL", /looks like a credential/],
+    ["NPM_TOKEN", /looks like a credential/],
+    ["PATH", /set by the sandbox/],
+    ["HOME", /set by the sandbox/],
+    ["1BAD", /invalid environment variable name/],
+    ["A=B", /invalid environment variable name/],
+  ])("refuses %s", (name, message) => {
+    expect(() => sandboxEnvironment({ home: "/h", tmp: "/t", extras: { [name]: "x" } })).toThrow(message);
+  });
+
+  it("refuses a value with NUL", () => {
+    expect(() => sandboxEnvironment({ home: "/h", tmp: "/t", extras: { A: "a\0b" } })).toThrow(
+      SandboxEnvironmentError,
+    );
+  });
+});
+
+describe("limits", () => {
+  it("fills defaults and names a bad limit", () => {
+    expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
+    expect(resolveLimits({ maxProcesses: 64 }).maxProcesses).toBe(64);
+    expect(() => resolveLimits({ cpuSeconds: 0 })).toThrow(/cpuSeconds/);
+    expect(() => resolveLimits({ memoryBytes: 1.5 })).toThrow(/memoryBytes/);
+  });
+
+  it("drops root to an unprivileged uid that keeps no way back", () => {
+    const args = limitArguments(resolveLimits({ maxProcesses: 64 }), { uid: 1_600_000_123 });
+    expect(args[0]).toBe("setpriv");
+    expect(args).toContain("--reuid=1600000123");
+    expect(args).toContain("--bounding-set=-all,+dac_override,+fowner");
+    expect(args).toContain("--no-new-privs");
+    expect(args.slice(args.indexOf("prlimit"))).toContain("--nproc=64");
+    expect(args.at(-1)).toBe("--");
+  });
+
+  it("counts the user's other processes when no namespace separates them", () => {
+    const args = limitArguments(resolveLimits({ maxProcesses: 64 }), {
+      extraProcesses: 10,
+      dieWithParent: true,
+    });
+    expect(args).toContain("--nproc=74");
+    expect(args).toContain("--pdeathsig=KILL");
+  });
+});
