@@ -2,6 +2,7 @@ import { applyPatchCommand } from "./apply-patch.ts";
 import type { CliCommand } from "./command.ts";
 import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
+import { sandboxCommand } from "./sandbox.ts";
 import { serveCommand } from "./serve.ts";
 import { taskCommand, tasksCommand } from "./tasks.ts";
 import { workerCommand } from "./worker.ts";
@@ -15,4 +16,5 @@ export const commands: CliCommand[] = [
   workerCommand,
   tasksCommand,
   taskCommand,
+  sandboxCommand,
 ];

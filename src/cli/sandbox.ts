@@ -1,0 +1,47 @@
+import path from "node:path";
+import { loadSettings } from "../config/settings.ts";
+import { createLogger } from "../logger.ts";
+import { createSandbox } from "../workspace/sandbox.ts";
+import { defineCommand, integerOption, UsageError } from "./command.ts";
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export const sandboxCommand = defineCommand({
+  name: "sandbox",
+  summary: "Run one command in the sandbox exactly as the agent's shell tool would",
+  usage: `
+Usage: loopwright sandbox [--network] [--cwd DIR] [--timeout-ms N] -- CMD [ARGS…]
+
+Runs CMD with DIR (default: the current directory) as the workspace — the only writable place
+besides a private /tmp — with a minimal environment, no network unless --network, and the
+sandbox's CPU, memory, process and output limits. Prints the captured output and exits with
+the command's exit code (124 on timeout, default ${DEFAULT_TIMEOUT_MS} ms).
+The sandbox mode comes from LOOPWRIGHT_SANDBOX (auto | bwrap | none).
+Put -- before the command so its own options are not read as loopwright's.`,
+  options: {
+    network: { type: "boolean" },
+    cwd: { type: "string" },
+    "timeout-ms": { type: "string" },
+  },
+  positionals: { min: 1, max: Number.POSITIVE_INFINITY },
+  async run({ values, positionals }) {
+    const timeoutMs = integerOption("timeout-ms", values["timeout-ms"], 1) ?? DEFAULT_TIMEOUT_MS;
+    if (positionals[0] === "") throw new UsageError("the command is empty");
+    const settings = loadSettings();
+    const log = createLogger(settings);
+    const workspace = path.resolve(values.cwd ?? ".");
+    const sandbox = await createSandbox({
+      mode: settings.sandbox,
+      workspace,
+      network: values.network ?? false,
+      log,
+    });
+    const result = await sandbox.run({ argv: positionals, cwd: workspace, timeoutMs });
+    process.stdout.write(result.output);
+    if (result.timedOut) console.error(`loopwright sandbox: timed out after ${timeoutMs} ms`);
+    if (result.truncated) {
+      console.error(`loopwright sandbox: output truncated (${result.outputBytes} bytes printed in all)`);
+    }
+    return result.exitCode;
+  },
+});
