@@ -7,29 +7,15 @@ import { API, testOctokit } from "./octokit.ts";
 const now = new Date("2025-01-01T12:00:00Z");
 
 async function failure(status: number, body: unknown, headers: Record<string, string> = {}) {
-  nock(API).get("/repos/o/r").reply(status, body as nock.Body, headers);
+  nock(API)
+    .get("/repos/o/r")
+    .reply(status, body as nock.Body, headers);
   try {
     await testOctokit().request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" });
   } catch (error) {
     return toGitHubApiError(error, "read the repository", now);
   }
   throw new Error("the request should have failed");
-}
-
-afterEach, describe, expect, it } from "vitest";
-
-import { GitHubApiError, toGitHubApiError, withGitHubErrors } from "../../src/github/errors.ts";
-import { API, testOctokit } from "./octokit.ts";
-
-const now = new Date("2025-01-01T12:00:00Z");
-
-async function failure(status: number, body: unknown, headers: Record<string, string> = {}) {
-  nock(API)
-    .get("/repos/o/r")
-    .reply(status, body as nock.Body, headers);
-  return testOctokit()
-    .request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" })
-    .catch((error: unknown) => toGitHubApiError(error, "read the repository", now));
 }
 
 afterEach(() => {
@@ -107,9 +93,14 @@ describe("toGitHubApiError", () => {
       baseUrl: "https://unreachable.invalid",
       log: { debug() {}, info() {}, warn() {}, error() {} },
     });
-    const error = await withGitHubErrors("read the repository", () =>
+    const error: GitHubApiError = await withGitHubErrors("read the repository", () =>
       octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }),
-    ).catch((caught: unknown) => caught as GitHubApiError);
+    ).then(
+      () => {
+        throw new Error("the request should have failed");
+      },
+      (caught: GitHubApiError) => caught,
+    );
     expect(error.kind).toBe("network");
     expect(error.message).toMatch(/^Could not read the repository: could not reach GitHub: /);
     expect(toGitHubApiError(error, "other")).toBe(error);
