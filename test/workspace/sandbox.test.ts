@@ -107,6 +107,11 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
       expect(result.exitCode, file).not.toBe(0);
       expect(result.output).not.toContain(SECRET);
     }
+    const link = await run(
+      sh(`ln -s ${homeSecret} link-to-secret && cat link-to-secret; cat /proc/1/environ`),
+    );
+    expect(link.output).not.toContain(SECRET);
+    rmSync(path.join(workspace, "link-to-secret"));
     const shadow = await run(["cat", "/etc/shadow"]);
     expect(shadow.output).not.toContain("root:");
     const listing = await run(sh(`ls -a ${os.homedir()} /home; ls /proc | grep -c '^[0-9]'`));
