@@ -43,6 +43,8 @@ export type MirrorLease = {
   cloned: boolean;
   /** True when this call fetched from the remote. */
   fetched: boolean;
+  /** Another lease on the same mirror, released independently (for things that outlive this one). */
+  retain(): Promise<MirrorLease>;
   release(): Promise<void>;
 };
 
@@ -130,14 +132,7 @@ export class MirrorCache {
       const now = new Date();
       await writeFile(path.join(mirror, LAST_USED_FILE), "");
       await utimes(path.join(mirror, LAST_USED_FILE), now, now);
-      const leaseFile = await this.#createLease(location);
-      lease = {
-        path: mirror,
-        location,
-        cloned: !exists,
-        fetched,
-        release: once(() => rm(leaseFile, { force: true })),
-      };
+      lease = await this.#lease(location, mirror, !exists, fetched);
     } finally {
       await unlock();
     }
@@ -328,12 +323,24 @@ export class MirrorCache {
     }
   }
 
-  async #createLease(location: RepositoryLocation): Promise<string> {
+  async #lease(
+    location: RepositoryLocation,
+    mirror: string,
+    cloned: boolean,
+    fetched: boolean,
+  ): Promise<MirrorLease> {
     const folder = path.join(this.root, "leases", encodeURIComponent(location.cacheKey));
     await mkdir(folder, { recursive: true });
     const file = path.join(folder, ownedName("lease"));
     await writeFile(file, `${process.pid}\n`);
-    return file;
+    return {
+      path: mirror,
+      location,
+      cloned,
+      fetched,
+      retain: () => this.#lease(location, mirror, false, false),
+      release: once(() => rm(file, { force: true })),
+    };
   }
 
   async #hasLiveLeases(key: string): Promise<boolean> {

@@ -5,6 +5,8 @@ import { GitError, runGit } from "./git.ts";
 import { MirrorCache, type MirrorLease } from "./mirror-cache.ts";
 import { once } from "./once.ts";
 import { ownedName, ownerIsAlive } from "./owned-names.ts";
+import { SpareTrees } from "./spare-trees.ts";
+import { buildWorkingTree, startTaskBranch } from "./working-tree.ts";
 
 /** Where a task starts from. */
 export type CheckoutTarget =
@@ -52,6 +54,8 @@ export type Workspace = {
   baseSha: string;
   /** True when the task branch did not exist on the remote: only then may it be force-pushed. */
   createdBranch: boolean;
+  /** True when the tree was a spare built in the background (see SpareTrees), false when built now. */
+  fromSpare: boolean;
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 };
@@ -64,6 +68,8 @@ export type WorkspacesOptions = {
   logger?: Logger;
   lockWaitMs?: number;
   gitTimeoutMs?: number;
+  /** Keep a ready-made spare working tree for this many recently used repositories (default 4; 0: none). */
+  spareTrees?: number;
 };
 
 export const DEFAULT_BRANCH_PREFIX = "agent/";
@@ -87,12 +93,14 @@ export class Workspaces {
   readonly root: string;
   readonly #logger: Logger | undefined;
   readonly #gitTimeoutMs: number | undefined;
+  readonly #spares: SpareTrees;
 
   private constructor(cache: MirrorCache, root: string, options: WorkspacesOptions) {
     this.cache = cache;
     this.root = root;
     this.#logger = options.logger;
     this.#gitTimeoutMs = options.gitTimeoutMs;
+    this.#spares = new SpareTrees(root, options.spareTrees ?? 4, options.logger, options.gitTimeoutMs);
   }
 
   /**
@@ -115,6 +123,27 @@ export class Workspaces {
     const workspaces = new Workspaces(cache, root, options);
     await workspaces.sweep();
     return workspaces;
+  }
+
+  /**
+   * Resolves when no spare working tree is being built in the background.
+   *
+   * @example
+   * await workspaces.idle();
+   */
+  idle(): Promise<void> {
+    return this.#spares.idle();
+  }
+
+  /**
+   * Stops background work and removes the spare working trees. Workspaces still in use stay
+   * until disposed.
+   *
+   * @example
+   * process.once("SIGTERM", () => workspaces.close());
+   */
+  close(): Promise<void> {
+    return this.#spares.close();
   }
 
   /**
@@ -189,11 +218,15 @@ export class Workspaces {
     const tree = path.join(folder, "tree");
     const hostGitDir = path.join(folder, "host.git");
     await mkdir(folder, { recursive: true });
-    await git("clone", ["clone", "--shared", "--no-checkout", "--quiet", mirror.path, tree]);
-    await git("checkout", ["checkout", "--quiet", "-b", branch, baseSha], tree);
-    // origin names the real repository (without credentials) so `git diff origin/main` reads right;
-    // the model's commands have no token and, in the sandbox, no network, so it cannot fetch or push.
-    await git("remote", ["remote", "set-url", "origin", request.url], tree);
+    const treeOptions = { repository, signal: request.signal, timeoutMs: this.#gitTimeoutMs };
+    const fromSpare = await this.#spares.take(mirror.path, tree);
+    if (!fromSpare) await buildWorkingTree(mirror.path, request.url, tree, baseSha, treeOptions);
+    await startTaskBranch(mirror.path, tree, branch, baseSha, {
+      ...treeOptions,
+      url: request.url,
+      refreshRefs: fromSpare,
+    });
+    this.#spares.refill(mirror, request.url);
 
     // The host git dir: no hooks (empty template), borrows objects from the mirror, and keeps the
     // task branch Loopwright commits to. Its index is rebuilt from HEAD at each commit.
@@ -206,7 +239,7 @@ export class Workspaces {
     await git("update-ref", ["update-ref", `refs/heads/${branch}`, baseSha], hostGitDir);
     await git("symbolic-ref", ["symbolic-ref", "HEAD", `refs/heads/${branch}`], hostGitDir);
 
-    this.#logger?.info({ repository, branch, baseSha, workspace: tree }, "workspace ready");
+    this.#logger?.info({ repository, branch, baseSha, workspace: tree, fromSpare }, "workspace ready");
     return {
       path: tree,
       sharedObjects: path.join(mirror.path, "objects"),
@@ -217,6 +250,7 @@ export class Workspaces {
       branchPrefix: prefix,
       baseSha,
       createdBranch,
+      fromSpare,
       dispose,
       [Symbol.asyncDispose]: dispose,
     };

@@ -27,7 +27,11 @@ const requester = { name: "Mona Lisa", email: "mona@example.com" };
 beforeEach(async () => {
   root = tempDir("commit");
   remote = createRemote(root);
-  workspaces = await Workspaces.open({ dataDir: path.join(root, "data"), cacheMaxBytes: 2 ** 30 });
+  workspaces = await Workspaces.open({
+    dataDir: path.join(root, "data"),
+    cacheMaxBytes: 2 ** 30,
+    spareTrees: 0,
+  });
 });
 afterEach(() => removeDir(root));
 

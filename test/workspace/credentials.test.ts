@@ -42,7 +42,12 @@ beforeEach(async () => {
     },
   });
   const logger = pino({ level: "trace" }, sink);
-  workspaces = await Workspaces.open({ dataDir: path.join(root, "data"), cacheMaxBytes: 2 ** 30, logger });
+  workspaces = await Workspaces.open({
+    dataDir: path.join(root, "data"),
+    cacheMaxBytes: 2 ** 30,
+    logger,
+    spareTrees: 0,
+  });
 });
 afterEach(async () => {
   await server.close();

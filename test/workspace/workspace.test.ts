@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Workspace, Workspaces, withWorkspace } from "../../src/workspace/workspace.ts";
-import { createRemote, git, removeDir, type TestRemote, tempDir } from "./helpers/git-repos.ts";
+import { createRemote, git, pushCommitTo, removeDir, type TestRemote, tempDir } from "./helpers/git-repos.ts";
 
 let root: string;
 let remote: TestRemote;
@@ -13,7 +13,10 @@ beforeEach(async () => {
   remote = createRemote(root);
   workspaces = await Workspaces.open({ dataDir: path.join(root, "data"), cacheMaxBytes: 2 ** 30 });
 });
-afterEach(() => removeDir(root));
+afterEach(async () => {
+  await workspaces.close();
+  removeDir(root);
+});
 
 const head = (ws: Workspace) => git(ws.path, "rev-parse", "HEAD");
 
@@ -103,6 +106,45 @@ describe("Workspaces", () => {
     expect(ws.hostGitDir.startsWith(ws.path)).toBe(false);
   });
 
+  it("takes a spare tree built in the background and moves it to the current commit", async () => {
+    const first = await workspaces.create({ url: remote.path, target: { kind: "default" }, branch: "first" });
+    expect(first.fromSpare).toBe(false);
+    await first.dispose();
+    await workspaces.idle();
+    const spares = readdirSync(workspaces.root).filter((entry) => entry.startsWith("spare-"));
+    expect(spares).toHaveLength(1);
+
+    const newSha = pushCommitTo(remote.path, "main", "src/app.txt", "version 2\n");
+    await using second = await workspaces.create({
+      url: remote.path,
+      target: { kind: "default" },
+      branch: "second",
+    });
+    expect(second.fromSpare).toBe(true);
+    expect(git(second.path, "rev-parse", "HEAD")).toBe(newSha);
+    expect(git(second.path, "rev-parse", "origin/main")).toBe(newSha);
+    expect(git(second.path, "symbolic-ref", "--short", "HEAD")).toBe("agent/second");
+    expect(readFileSync(path.join(second.path, "src", "app.txt"), "utf8")).toBe("version 2\n");
+    expect(git(second.path, "status", "--porcelain")).toBe("");
+    expect(existsSync(path.join(workspaces.root, spares[0]!))).toBe(false);
+
+    await workspaces.idle();
+    await workspaces.close();
+    expect(readdirSync(workspaces.root).filter((entry) => entry.startsWith("spare-"))).toEqual([]);
+    expect(existsSync(second.path)).toBe(true);
+  });
+
+  it("builds no spares when told not to", async () => {
+    const plain = await Workspaces.open({
+      dataDir: path.join(root, "data"),
+      cacheMaxBytes: 2 ** 30,
+      spareTrees: 0,
+    });
+    await (await plain.create({ url: remote.path, target: { kind: "default" }, branch: "x" })).dispose();
+    await plain.idle();
+    expect(readdirSync(plain.root)).toEqual([]);
+  });
+
   it("removes the workspace when the work throws, and says what failed", async () => {
     let seen: Workspace | undefined;
     await expect(
@@ -116,7 +158,7 @@ describe("Workspaces", () => {
       ),
     ).rejects.toThrow("model crashed");
     expect(seen && existsSync(path.dirname(seen.path))).toBe(false);
-    expect(readdirSync(workspaces.root)).toEqual([]);
+    expect(readdirSync(workspaces.root).filter((entry) => !entry.startsWith("spare-"))).toEqual([]);
   });
 
   it("cleans up after a failed creation and reports the missing ref", async () => {
@@ -126,7 +168,7 @@ describe("Workspaces", () => {
     await expect(
       workspaces.create({ url: remote.path, target: { kind: "pull", number: 99 }, branch: "x" }),
     ).rejects.toThrow(/git fetch failed on .*refs\/pull\/99\/head/s);
-    expect(readdirSync(workspaces.root)).toEqual([]);
+    expect(readdirSync(workspaces.root).filter((entry) => !entry.startsWith("spare-"))).toEqual([]);
     expect(
       readdirSync(
         path.join(
@@ -154,7 +196,7 @@ describe("Workspaces", () => {
         signal: controller.signal,
       }),
     ).rejects.toThrow(/aborted/);
-    expect(readdirSync(workspaces.root)).toEqual([]);
+    expect(readdirSync(workspaces.root).filter((entry) => !entry.startsWith("spare-"))).toEqual([]);
   });
 
   it("sweeps workspaces of dead processes at start", async () => {
@@ -179,6 +221,6 @@ describe("Workspaces", () => {
     await expect(
       workspaces.create({ url: remote.path, target: { kind: "tag" } as never, branch: "x" }),
     ).rejects.toThrow(/unknown checkout target/);
-    expect(readdirSync(workspaces.root)).toEqual([]);
+    expect(readdirSync(workspaces.root).filter((entry) => !entry.startsWith("spare-"))).toEqual([]);
   });
 });
