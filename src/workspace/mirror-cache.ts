@@ -79,7 +79,7 @@ export class MirrorCache {
   }
 
   /**
-   * Creates the cache folders and sweeps what crashed processes left behind.
+   * Creates the cache folders, sweeps what crashed processes left behind and evicts down to the cap.
    *
    * @example
    * const cache = await MirrorCache.open({ root: path.join(settings.dataDir, "cache"), maxBytes });
@@ -93,6 +93,7 @@ export class MirrorCache {
       await mkdir(path.join(cache.root, folder), { recursive: true });
     }
     await cache.sweep();
+    await cache.evict();
     return cache;
   }
 
@@ -223,8 +224,10 @@ export class MirrorCache {
     this.#logger?.info({ repository: location.display }, "cloning mirror");
     try {
       await this.#git(["clone", "--bare", "--quiet", location.url, temporary], "clone", location, request);
-      // Objects a running workspace borrows (clone --shared) must never be pruned from under it.
+      // Objects a running workspace borrows (clone --shared) must never be pruned from under it, and
+      // an automatic gc must finish inside the fetch that started it, while the lock is still held.
       await this.#git(["config", "gc.pruneExpire", "never"], "config", location, {}, temporary);
+      await this.#git(["config", "gc.autoDetach", "false"], "config", location, {}, temporary);
       if (request.pullRequest !== undefined) {
         await this.#git(
           ["fetch", "--quiet", location.url, pullRefspec(request.pullRequest)],

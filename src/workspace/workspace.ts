@@ -173,6 +173,8 @@ export class Workspaces {
    * @throws Error for bad input (branch names, missing refs), GitError when git fails
    */
   async create(request: WorkspaceRequest): Promise<Workspace> {
+    if (typeof request !== "object" || request === null)
+      throw new Error("workspace request must be an object");
     const prefix = request.branchPrefix ?? DEFAULT_BRANCH_PREFIX;
     const branch = await taskBranchName(request.branch, prefix);
     const target = checkTarget(request.target);
