@@ -166,6 +166,13 @@ describe("Workspaces", () => {
       workspaces.create({ url: remote.path, target: { kind: "branch", name: "nope" }, branch: "x" }),
     ).rejects.toThrow(/branch nope does not exist in/);
     await expect(
+      workspaces.create({
+        url: remote.path,
+        target: { kind: "commit", sha: "0123456789abcdef" },
+        branch: "x",
+      }),
+    ).rejects.toThrow(/commit 0123456789abcdef does not exist in/);
+    await expect(
       workspaces.create({ url: remote.path, target: { kind: "pull", number: 99 }, branch: "x" }),
     ).rejects.toThrow(/git fetch failed on .*refs\/pull\/99\/head/s);
     expect(readdirSync(workspaces.root).filter((entry) => !entry.startsWith("spare-"))).toEqual([]);
