@@ -1,12 +1,16 @@
 import type { ApplicationFunction } from "probot";
+import { registerWebhookHandlers, type WebhookDependencies } from "./github/webhook-handler.ts";
+
+export type { WebhookDependencies };
 
 /**
- * The Probot app function: it wires webhook handlers and holds no logic of its own.
+ * The Probot app function: it wires webhook handlers and holds no logic of its own. The store
+ * operations come in as parameters, so tests pass fakes and production passes the database.
  *
  * @example
- * await server.load(createApp());
+ * await server.load(createApp({ submitTask, cancelTasks, tokensToday }));
  */
-export function createApp(): ApplicationFunction {
+export function createApp(deps: WebhookDependencies): ApplicationFunction {
   return (app) => {
     app.on(["installation.created", "installation_repositories.added"], async (context) => {
       const repositories =
@@ -21,6 +25,7 @@ export function createApp(): ApplicationFunction {
         "Loopwright installed",
       );
     });
+    registerWebhookHandlers(app, deps);
     app.onError((error) => {
       app.log.error({ err: error }, "webhook handler failed");
     });

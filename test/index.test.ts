@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
 import nock from "nock";
 import { pino } from "pino";
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/index.ts";
+import { testProbot } from "./helpers/probot.ts";
 import { examplePayload } from "./helpers/webhook-examples.ts";
 
 describe("app function", () => {
@@ -19,14 +20,14 @@ describe("app function", () => {
         done();
       },
     });
-    probot = new Probot({
-      appId: 1,
-      privateKey: "test",
-      githubToken: "test",
-      log: pino(sink),
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    });
-    probot.load(createApp());
+    probot = testProbot(pino(sink));
+    probot.load(
+      createApp({
+        submitTask: async () => ({ taskId: 1, created: true }),
+        cancelTasks: async () => 0,
+        tokensToday: async () => 0,
+      }),
+    );
   });
 
   afterEach(() => {

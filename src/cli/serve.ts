@@ -1,4 +1,5 @@
 import { loadSettings } from "../config/settings.ts";
+import { storeWebhookDependencies } from "../github/store-dependencies.ts";
 import { createApp } from "../index.ts";
 import { createLogger } from "../logger.ts";
 import { startServer } from "../server.ts";
@@ -20,7 +21,11 @@ credentials to .env. Stops cleanly on SIGINT or SIGTERM.`,
     const settings = loadSettings();
     const log = createLogger(settings);
     const worker = await startWorkerRuntime(settings, log);
-    const server = await startServer(settings, createApp(), log).catch(async (error: unknown) => {
+    const server = await startServer(
+      settings,
+      createApp(storeWebhookDependencies(worker.db, worker.queue)),
+      log,
+    ).catch(async (error: unknown) => {
       await worker.stop();
       throw error;
     });

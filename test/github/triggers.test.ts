@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../../src/config/repo-config.ts";
 import { classifyEvent, iterateRefusal, parseCommand } from "../../src/github/triggers.ts";
-import { CLONE_URL, INSTALLATION_ID, type Payload, webhookExample } from "./webhook-examples.ts";
+import { CLONE_URL, INSTALLATION_ID, type Payload, webhookExample } from "../helpers/webhook-examples.ts";
 
 const config = DEFAULT_REPO_CONFIG;
 const repo = {

@@ -1,0 +1,238 @@
+import type { Context, Probot } from "probot";
+import { parseRepoConfig, REPO_CONFIG_FILE, type RepoConfig } from "../config/repo-config.ts";
+import type { Logger } from "../logger.ts";
+import { checkPermission } from "./authorize.ts";
+import type { GitHubClient } from "./client.ts";
+import { addEyesReaction, type IssueTarget, postComment, postCommentOnce } from "./comments.ts";
+import { GitHubApiError } from "./errors.ts";
+import { getPullRequestHead } from "./pull-requests.ts";
+import {
+  renderHelpReply,
+  renderInvalidConfigComment,
+  renderRefusalReply,
+  renderUnauthorizedReply,
+} from "./replies.ts";
+import { classifyEvent, iterateRefusal, type PullRequestHead, type TaskRequest } from "./triggers.ts";
+
+/** The events whose payloads `classifyEvent` understands. */
+export const HANDLED_EVENTS = [
+  "issue_comment.created",
+  "issues.labeled",
+  "issues.closed",
+  "pull_request.closed",
+  "pull_request_review.submitted",
+] as const;
+
+/** What a fix or iterate task needs from the webhook; stored as the task's input. */
+export type GitHubTaskInput = {
+  instructions: string;
+  cloneUrl: string;
+  defaultBranch: string;
+  /** The repository configuration read when the task was requested, so every attempt uses the same. */
+  config: RepoConfig;
+  commentId?: number;
+  reviewId?: number;
+  /** For iterate: the pull request branch to push to. */
+  head?: PullRequestHead;
+};
+
+export type NewGitHubTask = {
+  kind: "fix" | "iterate";
+  repository: string;
+  installationId: number;
+  number: number;
+  requester: string;
+  trigger: string;
+  deliveryId: string | undefined;
+  event: string;
+  input: GitHubTaskInput;
+};
+
+/** The store operations the webhook handlers need; injected so tests pass fakes. */
+export type WebhookDependencies = {
+  /** Creates the task and its job, idempotently on the delivery id. */
+  submitTask(task: NewGitHubTask): Promise<{ taskId: number; created: boolean }>;
+  /** Asks the unfinished tasks of an issue or pull request to stop; resolves to how many there were. */
+  cancelTasks(repository: string, number: number): Promise<number>;
+  /** Model tokens the repository's tasks spent since midnight UTC. */
+  tokensToday(repository: string): Promise<number>;
+};
+
+type ConfigResult = { config: RepoConfig; problems: string[] };
+
+async function loadRepoConfig(context: Context, defaultBranch: string | undefined): Promise<ConfigResult> {
+  try {
+    // Probot reads .github/loopwright.yml from the default branch, with org-wide `.github` and `_extends`.
+    const raw = await context.config(REPO_CONFIG_FILE);
+    return parseRepoConfig(raw ?? {}, { defaultBranch });
+  } catch (error) {
+    // A YAML syntax error lands here; the defaults apply and the user is told.
+    const { config } = parseRepoConfig({});
+    return { config, problems: [`the file could not be read: ${(error as Error).message}`] };
+  }
+}
+
+function issueNumberOf(payload: Record<string, unknown>): number | undefined {
+  const holder = (payload.issue ?? payload.pull_request) as { number?: unknown } | undefined;
+  return typeof holder?.number === "number" ? holder.number : undefined;
+}
+
+function startOfUtcDay(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/**
+ * Decides what to do with one webhook and does the cheap part: replies, cancellation, or an enqueued
+ * task. Handlers return early with a logged reason; everything costly runs later in a worker.
+ */
+async function handleEvent(context: Context, deps: WebhookDependencies, log: Logger): Promise<void> {
+  const payload = context.payload as Record<string, unknown>;
+  const repository = payload.repository as { default_branch?: string } | undefined;
+  const { config, problems } = await loadRepoConfig(context, repository?.default_branch);
+  const trigger = classifyEvent({ id: context.id, name: context.name, payload }, config);
+  const octokit = context.octokit as unknown as GitHubClient;
+  const { owner, repo } = context.repo();
+
+  if (trigger.kind === "ignored") {
+    log.debug({ reason: trigger.reason }, "event ignored");
+    const number = issueNumberOf(payload);
+    if (trigger.tellUser && number !== undefined) {
+      await postComment(octokit, { owner, repo, number }, renderRefusalReply(trigger.reason));
+    }
+    return;
+  }
+  const target: IssueTarget = { owner, repo, number: trigger.number };
+  if (trigger.kind === "help") {
+    await postComment(octokit, target, renderHelpReply(config));
+    return;
+  }
+  if (
+    trigger.source.type === "comment" ||
+    trigger.source.type === "label" ||
+    trigger.source.type === "review"
+  ) {
+    const access = await checkPermission(octokit, { owner, repo, username: trigger.requester });
+    if (!access.allowed) {
+      log.info(
+        { requester: trigger.requester, permission: access.permission },
+        "requester lacks write access",
+      );
+      await postCommentOnce(octokit, target, renderUnauthorizedReply(trigger.requester, config.fix.command));
+      return;
+    }
+  }
+  if (trigger.kind === "cancel") {
+    const cancelled = await deps.cancelTasks(trigger.repo.fullName, trigger.number);
+    log.info({ number: trigger.number, cancelled }, "stop requested");
+    if (cancelled === 0 && trigger.source.type === "comment") {
+      await postComment(
+        octokit,
+        target,
+        renderRefusalReply("no task is running on this issue or pull request"),
+      );
+    }
+    return;
+  }
+  if (problems.length > 0) {
+    await postCommentOnce(octokit, target, renderInvalidConfigComment(problems));
+  }
+  await enqueueTask(context, trigger, config, deps, log);
+}
+
+async function enqueueTask(
+  context: Context,
+  trigger: Extract<TaskRequest, { kind: "fix" | "iterate" }>,
+  config: RepoConfig,
+  deps: WebhookDependencies,
+  log: Logger,
+): Promise<void> {
+  const octokit = context.octokit as unknown as GitHubClient;
+  const { owner, repo } = context.repo();
+  const target: IssueTarget = { owner, repo, number: trigger.number };
+
+  let head = trigger.kind === "iterate" ? trigger.head : undefined;
+  if (trigger.kind === "iterate" && head === undefined) {
+    // An issue comment does not carry the pull request's head: look it up before accepting the request.
+    const pull = await getPullRequestHead(octokit, { owner, repo }, trigger.number);
+    const refusal = iterateRefusal(pull, config);
+    if (refusal) {
+      await postComment(octokit, target, renderRefusalReply(refusal.reason));
+      return;
+    }
+    head = { ref: pull.headRef, sha: pull.headSha };
+  }
+
+  const spent = await deps.tokensToday(trigger.repo.fullName);
+  if (spent >= config.budget.daily_tokens) {
+    const resets = new Date(startOfUtcDay(new Date()).getTime() + 86_400_000).toISOString();
+    await postComment(
+      octokit,
+      target,
+      renderRefusalReply(
+        `this repository used its daily budget of ${config.budget.daily_tokens.toLocaleString("en-US")} model tokens (it resets at ${resets}; raise budget.daily_tokens in .github/loopwright.yml to allow more)`,
+      ),
+    );
+    return;
+  }
+
+  const { taskId, created } = await deps.submitTask({
+    kind: trigger.kind,
+    repository: trigger.repo.fullName,
+    installationId: trigger.repo.installationId,
+    number: trigger.number,
+    requester: trigger.requester,
+    trigger: trigger.source.type,
+    deliveryId: trigger.deliveryId,
+    event: context.name,
+    input: {
+      instructions: trigger.instructions,
+      cloneUrl: trigger.repo.cloneUrl,
+      defaultBranch: trigger.repo.defaultBranch,
+      config,
+      ...(trigger.source.type === "comment" && { commentId: trigger.source.commentId }),
+      ...(trigger.source.type === "review" && { reviewId: trigger.source.reviewId }),
+      ...(head && { head }),
+    },
+  });
+  if (!created) {
+    log.info({ taskId }, "redelivered webhook: the task already exists");
+    return;
+  }
+  log.info({ taskId, kind: trigger.kind, number: trigger.number }, "task queued");
+  if (trigger.source.type === "comment") {
+    await addEyesReaction(octokit, { owner, repo, commentId: trigger.source.commentId });
+  }
+}
+
+/**
+ * Registers Loopwright's webhook handlers on a Probot app. A handler that fails tells the user on the
+ * issue (when it can) and logs the error; it never throws into Probot's pipeline unlogged.
+ *
+ * @example
+ * registerWebhookHandlers(app, { submitTask, cancelTasks, tokensToday });
+ */
+export function registerWebhookHandlers(app: Probot, deps: WebhookDependencies): void {
+  app.on([...HANDLED_EVENTS], async (context) => {
+    const log = context.log.child({
+      delivery: context.id,
+      event: `${context.name}.${context.payload.action}`,
+    });
+    try {
+      await handleEvent(context as unknown as Context, deps, log);
+    } catch (error) {
+      log.error({ err: error }, "webhook handling failed");
+      const number = issueNumberOf(context.payload as Record<string, unknown>);
+      if (number === undefined || (error instanceof GitHubApiError && error.kind === "rate_limit")) return;
+      const message = error instanceof Error ? error.message : String(error);
+      try {
+        await postComment(
+          context.octokit as unknown as GitHubClient,
+          { ...context.repo(), number },
+          renderRefusalReply(`something went wrong while starting: ${message}`),
+        );
+      } catch (replyError) {
+        log.warn({ err: replyError }, "could not tell the user about the failure");
+      }
+    }
+  });
+}
