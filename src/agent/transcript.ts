@@ -122,6 +122,28 @@ export function formatTranscriptLine(turn: ModelTurn): string {
 }
 
 /**
+ * Wraps a model so each turn it returns is handed to `onTurn` as a transcript line, in turn order,
+ * before the loop sees it (a file, a database table: any sink).
+ *
+ * @example
+ * const model = recordModelTurns(createModel(options), (line) => transcript.append(JSON.parse(line)));
+ */
+export function recordModelTurns(model: ModelClient, onTurn: (line: string) => Promise<void>): ModelClient {
+  // Writes are chained so lines land in turn order even if a caller overlaps requests.
+  let written = Promise.resolve();
+  return {
+    model: model.model,
+    contextWindow: model.contextWindow,
+    async complete(request) {
+      const turn = await model.complete(request);
+      written = written.then(() => onTurn(formatTranscriptLine(turn)));
+      await written;
+      return turn;
+    },
+  };
+}
+
+/**
  * Wraps a model so each turn it returns is appended to `file` (created or emptied first) as it
  * happens, whether the model is real or replayed; the file replays the run turn for turn.
  *
@@ -130,16 +152,5 @@ export function formatTranscriptLine(turn: ModelTurn): string {
  */
 export async function recordTranscript(model: ModelClient, file: string): Promise<ModelClient> {
   await writeFile(file, "");
-  // Appends are chained so lines land in turn order even if a caller overlaps requests.
-  let written = Promise.resolve();
-  return {
-    model: model.model,
-    contextWindow: model.contextWindow,
-    async complete(request) {
-      const turn = await model.complete(request);
-      written = written.then(() => appendFile(file, `${formatTranscriptLine(turn)}\n`));
-      await written;
-      return turn;
-    },
-  };
+  return recordModelTurns(model, (line) => appendFile(file, `${line}\n`));
 }
