@@ -1,13 +1,71 @@
+import type { ModelClient } from "../agent/model.ts";
+import { createModel } from "../agent/models/create-model.ts";
+import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
+import { createGitHubApp, type GitHubApp } from "../github/installation.ts";
+import type { Logger } from "../logger.ts";
 import type { TaskHandler } from "../worker/task-handler.ts";
+import { Workspaces } from "../workspace/workspace.ts";
+import { fixTask } from "./fix.ts";
+import { createGitHubTaskHandler, type GitHubTaskDependencies } from "./github-task.ts";
+import { iterateTask } from "./iterate.ts";
+
+/** The task handlers of a worker process and what they hold open. */
+export type TaskHandlerSet = {
+  handlers: Map<string, TaskHandler>;
+  workspaces: Workspaces;
+  close(): Promise<void>;
+};
+
+/** The model of a task: the repository's choice where it made one, else the process settings. */
+export function modelFactory(settings: Pick<Settings, "model">): (config: RepoConfig) => ModelClient {
+  return (config) =>
+    createModel({
+      api: settings.model.api,
+      apiKey: settings.model.apiKey,
+      baseUrl: settings.model.baseUrl,
+      model: config.model.name ?? settings.model.name,
+      reasoningEffort: config.model.reasoning_effort ?? settings.model.reasoningEffort,
+    });
+}
+
+/** GitHub tasks fail with this when the process has no App credentials, instead of crashing the worker. */
+function withoutGitHub(reason: string): TaskHandler {
+  return async () => ({ status: "failed", error: reason });
+}
 
 /**
  * The handler of each task kind a worker runs. Each kind's module (`fix.ts`, `iterate.ts`, …) adds
  * its entry here; a task whose kind has no entry fails with a message naming the kind.
  *
  * @example
- * const worker = await startWorker({ db, queue, handlers: createTaskHandlers(settings), log });
+ * const { handlers, close } = await createTaskHandlers(settings, log);
+ * const worker = await startWorker({ db, queue, handlers, log });
  */
-export function createTaskHandlers(_settings: Settings): Map<string, TaskHandler> {
-  return new Map<string, TaskHandler>();
+export async function createTaskHandlers(settings: Settings, log: Logger): Promise<TaskHandlerSet> {
+  const workspaces = await Workspaces.open({
+    dataDir: settings.dataDir,
+    cacheMaxBytes: settings.cacheMaxMegabytes * 2 ** 20,
+    logger: log,
+  });
+  const handlers = new Map<string, TaskHandler>();
+  let github: GitHubApp | undefined;
+  try {
+    github = createGitHubApp(settings, log);
+  } catch (error) {
+    const reason = (error as Error).message;
+    for (const kind of ["fix", "iterate"]) handlers.set(kind, withoutGitHub(reason));
+  }
+  if (github) {
+    const deps: GitHubTaskDependencies = {
+      settings,
+      workspaces,
+      log,
+      github,
+      createModel: modelFactory(settings),
+    };
+    handlers.set("fix", createGitHubTaskHandler(deps, fixTask));
+    handlers.set("iterate", createGitHubTaskHandler(deps, iterateTask));
+  }
+  return { handlers, workspaces, close: () => workspaces.close() };
 }

@@ -20,11 +20,12 @@ export async function startWorkerRuntime(settings: Settings, log: Logger): Promi
   const db = await openDatabase(databaseOptions(settings));
   try {
     await migrate(db);
+    const tasks = await createTaskHandlers(settings, log);
     const queue = await startQueue(db);
     const worker = await startWorker({
       db,
       queue,
-      handlers: createTaskHandlers(settings),
+      handlers: tasks.handlers,
       log,
       concurrency: {
         interactive: settings.workerConcurrency,
@@ -38,6 +39,7 @@ export async function startWorkerRuntime(settings: Settings, log: Logger): Promi
       async stop() {
         await worker.stop();
         await queue.stop();
+        await tasks.close();
         await db.close();
       },
     };

@@ -27,6 +27,8 @@ export type WorkspaceRequest = {
   branchPrefix?: string;
   /** The repository's default branch as GitHub reports it (keeps the mirror's HEAD right). */
   defaultBranch?: string;
+  /** An earlier attempt of this same task created the branch, so it counts as created by this task. */
+  branchOwned?: boolean;
   signal?: AbortSignal;
 };
 
@@ -215,7 +217,7 @@ export class Workspaces {
     if (branch === (await defaultBranchOf(mirror))) {
       throw new Error(`task branch ${branch} is the default branch of ${repository}; choose another name`);
     }
-    const createdBranch = !(await refExists(mirror, `refs/heads/${branch}`));
+    const createdBranch = request.branchOwned === true || !(await refExists(mirror, `refs/heads/${branch}`));
 
     const tree = path.join(folder, "tree");
     const hostGitDir = path.join(folder, "host.git");

@@ -1,0 +1,57 @@
+import { Probot } from "probot";
+import type { Settings } from "../config/settings.ts";
+import type { Logger } from "../logger.ts";
+import type { Identity } from "../workspace/commit-push.ts";
+import type { GitHubClient } from "./client.ts";
+import { withGitHubErrors } from "./errors.ts";
+
+/** An installation's API client and its short-lived token (for one git fetch or push). */
+export type InstallationAccess = { octokit: GitHubClient; token: string };
+
+/** The GitHub App as a worker uses it: installation access and the identity its commits carry. */
+export type GitHubApp = {
+  forInstallation(installationId: number): Promise<InstallationAccess>;
+  /** `<slug>[bot] <id+slug[bot]@users.noreply.github.com>`, so commits show the App's avatar. */
+  botIdentity(): Promise<Identity>;
+};
+
+/**
+ * The GitHub App from the process settings, for task handlers outside a webhook's context.
+ *
+ * @example
+ * const app = createGitHubApp(settings, log);
+ * const { octokit, token } = await app.forInstallation(task.installationId);
+ * @throws Error naming the missing settings when this process has no App credentials
+ */
+export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger): GitHubApp {
+  const { appId, privateKey, baseUrl } = settings.github;
+  if (appId === undefined || privateKey === undefined) {
+    throw new Error(
+      "this process has no GitHub App credentials: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to run GitHub tasks",
+    );
+  }
+  const probot = new Probot({ appId, privateKey, baseUrl, log: log.child({ name: "github" }) });
+  let identity: Promise<Identity> | undefined;
+  return {
+    async forInstallation(installationId) {
+      return withGitHubErrors(`authenticate as installation ${installationId}`, async () => {
+        const octokit = await probot.auth(installationId);
+        const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
+        return { octokit: octokit as unknown as GitHubClient, token };
+      });
+    },
+    botIdentity() {
+      identity ??= withGitHubErrors("read the App's identity", async () => {
+        const appOctokit = await probot.auth();
+        const { data: app } = await appOctokit.rest.apps.getAuthenticated();
+        const login = `${app?.slug ?? "loopwright"}[bot]`;
+        const { data: user } = await appOctokit.rest.users.getByUsername({ username: login });
+        return { name: login, email: `${user.id}+${login}@users.noreply.github.com` };
+      }).catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      });
+      return identity;
+    },
+  };
+}

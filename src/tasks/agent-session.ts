@@ -1,0 +1,171 @@
+import type { AgentEvent } from "../agent/events.ts";
+import { type AgentBudget, type AgentResult, runAgent } from "../agent/loop.ts";
+import type { ModelClient } from "../agent/model.ts";
+import { recordModelTurns } from "../agent/transcript.ts";
+import type { Settings } from "../config/settings.ts";
+import type { Logger } from "../logger.ts";
+import type { TaskContext } from "../worker/task-handler.ts";
+import { type ChangedFile, commitAndPush, type Identity } from "../workspace/commit-push.ts";
+import { redactSecrets } from "../workspace/redact.ts";
+import { createSandbox } from "../workspace/sandbox.ts";
+import type { WorkspaceRequest, Workspaces } from "../workspace/workspace.ts";
+
+/** What every task kind that runs the agent in a workspace needs from the process. */
+export type AgentSessionDependencies = {
+  settings: Pick<Settings, "sandbox">;
+  workspaces: Workspaces;
+  log: Logger;
+};
+
+export type SandboxConfig = {
+  network: boolean;
+  /** The repository's setup command (e.g. `npm ci`), run with network before the agent starts. */
+  setup: string | null;
+  env: Record<string, string>;
+};
+
+export type AgentSessionRequest = {
+  workspace: Omit<WorkspaceRequest, "signal">;
+  model: ModelClient;
+  /** The task text; a failed setup command is reported to the model after it. */
+  prompt: string;
+  sandbox: SandboxConfig;
+  budget: Partial<AgentBudget>;
+  commit: { message: (result: AgentResult) => string; author: Identity; coAuthors: Identity[] };
+  /** Installation token for this push only (absent for local remotes). */
+  token?: string;
+  /**
+   * `task`: the branch belongs to this task (fix, submit) — if someone else's branch already has the
+   * name, the task id is appended, and only a branch this task created is ever force-pushed (a retry
+   * replaces its earlier attempt). `existing`: push new commits onto an existing branch (iterate),
+   * never forced.
+   */
+  branchPolicy: "task" | "existing";
+  /** Sees each agent event after it is stored (progress comments). */
+  onEvent?: (event: AgentEvent) => void | Promise<void>;
+};
+
+export type SetupResult = { command: string; exitCode: number; output: string; durationMs: number };
+
+export type AgentSessionResult = {
+  agent: AgentResult;
+  events: AgentEvent[];
+  setup: SetupResult | undefined;
+  change:
+    | { status: "not-attempted" }
+    | { status: "nothing-changed"; message: string }
+    | { status: "pushed"; sha: string; branch: string; files: ChangedFile[] };
+};
+
+const SETUP_OUTPUT_FOR_MODEL = 4_000;
+
+function setupNote(setup: SetupResult): string {
+  const tail =
+    setup.output.length > SETUP_OUTPUT_FOR_MODEL
+      ? `…${setup.output.slice(-SETUP_OUTPUT_FOR_MODEL)}`
+      : setup.output;
+  return [
+    "",
+    `Note: the repository's setup command \`${setup.command}\` failed with exit code ${setup.exitCode} before you started. Its output ended with:`,
+    "```",
+    tail,
+    "```",
+  ].join("\n");
+}
+
+/**
+ * Runs one agent session for a task: a fresh workspace from the mirror cache, the sandbox around it,
+ * the repository's setup command, the agent loop (every event stored as a step, every model turn in
+ * the transcript, tokens counted), then — when the agent finished — commit and push of the task
+ * branch. The workspace is always removed, whatever happens.
+ *
+ * @example
+ * const session = await runAgentSession(deps, context, { workspace, model, prompt, sandbox, budget, commit });
+ * if (session.change.status === "pushed") await openPullRequest(session.change.branch);
+ */
+export async function runAgentSession(
+  deps: AgentSessionDependencies,
+  context: TaskContext,
+  request: AgentSessionRequest,
+): Promise<AgentSessionResult> {
+  const { signal, steps } = context;
+  const startedAt = new Date();
+  const ownBranch = context.task.sideEffects.branch;
+  await using workspace = await deps.workspaces.create({
+    ...request.workspace,
+    ...(request.branchPolicy === "task" &&
+      typeof ownBranch === "string" && { branch: ownBranch, branchOwned: true }),
+    signal,
+  });
+  await steps.record({
+    kind: "workspace",
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    payload: { branch: workspace.branch, baseSha: workspace.baseSha, fromSpare: workspace.fromSpare },
+  });
+
+  const sandbox = await createSandbox({
+    mode: deps.settings.sandbox,
+    workspace: workspace.path,
+    network: request.sandbox.network,
+    env: request.sandbox.env,
+    readOnlyPaths: [workspace.sharedObjects],
+    log: deps.log,
+  });
+
+  let setup: SetupResult | undefined;
+  if (request.sandbox.setup) {
+    const result = await sandbox.setup(request.sandbox.setup, { signal });
+    setup = {
+      command: request.sandbox.setup,
+      exitCode: result.exitCode,
+      output: redactSecrets(result.output, [request.token]),
+      durationMs: result.durationMs,
+    };
+    await steps.record({ kind: "setup", durationMs: result.durationMs, payload: setup });
+  }
+
+  const events: AgentEvent[] = [];
+  const model = recordModelTurns(request.model, (line) => context.transcript.append(JSON.parse(line)));
+  const agent = await runAgent({
+    model,
+    runner: sandbox,
+    task: setup && setup.exitCode !== 0 ? `${request.prompt}\n${setupNote(setup)}` : request.prompt,
+    cwd: workspace.path,
+    budget: request.budget,
+    signal,
+    promptCacheKey: `loopwright-task-${context.task.id}-${context.task.attempt}`,
+    async onEvent(event) {
+      events.push(event);
+      await steps.record({ kind: event.type, payload: event });
+      if (event.type === "model_turn" || event.type === "compaction")
+        await context.addTokens(event.usage.total);
+      await request.onEvent?.(event);
+    },
+  });
+
+  if (agent.outcome !== "completed") return { agent, events, setup, change: { status: "not-attempted" } };
+
+  const pushStartedAt = new Date();
+  const ours = request.branchPolicy === "task";
+  const branch =
+    ours && !workspace.createdBranch ? `${workspace.branch}-${context.task.id}` : workspace.branch;
+  if (ours) await context.recordSideEffect("branch", branch);
+  const change = await commitAndPush(
+    workspace,
+    {
+      message: request.commit.message(agent),
+      author: request.commit.author,
+      coAuthors: request.commit.coAuthors,
+      signal,
+    },
+    { token: request.token, branch, force: ours && workspace.createdBranch, signal },
+  );
+  await steps.record({
+    kind: "push",
+    startedAt: pushStartedAt,
+    durationMs: Date.now() - pushStartedAt.getTime(),
+    payload: change,
+  });
+  return { agent, events, setup, change };
+}

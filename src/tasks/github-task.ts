@@ -1,0 +1,235 @@
+import { z } from "zod";
+import type { AgentEvent } from "../agent/events.ts";
+import type { AgentResult } from "../agent/loop.ts";
+import { type ModelClient, ModelError } from "../agent/model.ts";
+import { renderStepLog } from "../agent/step-log.ts";
+import { parseRepoConfig, type RepoConfig } from "../config/repo-config.ts";
+import type { GitHubClient } from "../github/client.ts";
+import type { IssueTarget } from "../github/comments.ts";
+import { GitHubApiError } from "../github/errors.ts";
+import type { GitHubApp } from "../github/installation.ts";
+import type { ProgressView } from "../github/progress-comment.ts";
+import type { CommandRun, StepSummary } from "../github/pull-request-body.ts";
+import type { TaskOutcome } from "../store/tasks.ts";
+import { TaskAbortedError, type TaskContext, type TaskHandler } from "../worker/task-handler.ts";
+import type { ChangedFile, Identity } from "../workspace/commit-push.ts";
+import { PushRejectedError } from "../workspace/commit-push.ts";
+import type { CheckoutTarget } from "../workspace/workspace.ts";
+import { type AgentSessionDependencies, type AgentSessionResult, runAgentSession } from "./agent-session.ts";
+import { type FinalProgress, ProgressReporter } from "./progress-reporter.ts";
+
+export type GitHubTaskDependencies = AgentSessionDependencies & {
+  github: GitHubApp;
+  /** The model for a task, from the process settings and the repository's `model` section. */
+  createModel(config: RepoConfig): ModelClient;
+};
+
+const inputSchema = z.object({
+  instructions: z.string(),
+  cloneUrl: z.string().min(1),
+  defaultBranch: z.string().min(1),
+  config: z.unknown(),
+  commentId: z.number().int().optional(),
+  reviewId: z.number().int().optional(),
+  head: z.object({ ref: z.string().min(1), sha: z.string() }).optional(),
+});
+export type GitHubTaskInput = Omit<z.infer<typeof inputSchema>, "config"> & { config: RepoConfig };
+
+export type Pushed = { branch: string; sha: string; files: ChangedFile[]; summary: StepSummary };
+
+/** What a task kind prepared once it read its issue or pull request. */
+export type PreparedTask = {
+  /** The task text for the model (thread text is untrusted data, wrapped as such). */
+  prompt: string;
+  checkout: CheckoutTarget;
+  branch: string;
+  commitMessage(agent: AgentResult): string;
+  /** After the push: open or update the pull request, reply… Resolves to what the progress comment shows. */
+  deliver(pushed: Pushed): Promise<{ result: ProgressView["result"]; prUrl?: string }>;
+};
+
+/** What one GitHub task kind decides; the shared runner does the rest. */
+export type GitHubTaskSpec = {
+  kind: ProgressView["kind"];
+  branchPolicy: "task" | "existing";
+  prepare(request: {
+    octokit: GitHubClient;
+    target: IssueTarget;
+    input: GitHubTaskInput;
+    requester: string;
+    taskId: number;
+  }): Promise<PreparedTask>;
+};
+
+/** Facts for the pull request body and the progress comment, from the stored agent events. */
+export function summarizeSession(session: AgentSessionResult, files: ChangedFile[]): StepSummary {
+  const commands: CommandRun[] = session.events.flatMap((event: AgentEvent) => {
+    if (event.type !== "tool_call" || event.name !== "shell") return [];
+    let command = event.arguments;
+    try {
+      const args = JSON.parse(event.arguments) as { command?: string | string[] };
+      command = Array.isArray(args.command) ? args.command.join(" ") : (args.command ?? command);
+    } catch {
+      // the raw arguments are the best description of an unparseable call
+    }
+    return [{ command, exitCode: event.exitCode === 124 ? null : event.exitCode }];
+  });
+  return {
+    summary: session.agent.message,
+    commands,
+    filesChanged: files.map((file) => ({
+      path: file.path,
+      status:
+        file.status === "added" || file.status === "deleted" || file.status === "renamed"
+          ? file.status
+          : "modified",
+      ...(file.from && { previousPath: file.from }),
+    })),
+    stepLog: renderStepLog(session.events),
+    steps: session.agent.totals.steps,
+    tokens: session.agent.totals.total,
+  };
+}
+
+function triedSoFar(session: AgentSessionResult): string[] {
+  return summarizeSession(session, [])
+    .commands.slice(-8)
+    .map(
+      (run) =>
+        `\`${run.command.slice(0, 120)}\` → ${run.exitCode === null ? "killed" : `exit ${run.exitCode}`}`,
+    );
+}
+
+const agentOutcomes: Record<
+  Exclude<AgentResult["outcome"], "completed">,
+  { task: TaskOutcome["status"]; progress: FinalProgress["status"] }
+> = {
+  aborted: { task: "cancelled", progress: "stopped" },
+  budget_exhausted: { task: "budget_exhausted", progress: "failed" },
+  model_error: { task: "failed", progress: "failed" },
+};
+
+const cancelledByUser = (context: TaskContext) =>
+  context.signal.aborted && (context.signal.reason as TaskAbortedError | undefined)?.reason === "cancelled";
+
+/** Words for a failure a maintainer can act on. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof PushRejectedError) return `the push was rejected: ${error.explanation}`;
+  if (error instanceof GitHubApiError || error instanceof ModelError) return error.message;
+  if (error instanceof TaskAbortedError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The handler of a GitHub task kind: installation access, the progress comment, one agent session
+ * in the sandbox, then delivery (pull request or reply) — and every ending, including errors, shown
+ * in the progress comment in words.
+ *
+ * @example
+ * handlers.set("fix", createGitHubTaskHandler(deps, fixSpec));
+ */
+export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitHubTaskSpec): TaskHandler {
+  return async (context: TaskContext): Promise<TaskOutcome> => {
+    const { task, log } = context;
+    const parsed = inputSchema.safeParse(task.input);
+    if (
+      !parsed.success ||
+      task.installationId === null ||
+      task.number === null ||
+      !task.repository.includes("/")
+    ) {
+      return {
+        status: "failed",
+        error: `task ${task.id} has malformed input: ${parsed.error?.message ?? "no installation or number"}`,
+      };
+    }
+    const input: GitHubTaskInput = { ...parsed.data, config: parseRepoConfig(parsed.data.config).config };
+    const [owner = "", repo = ""] = task.repository.split("/");
+    const target: IssueTarget = { owner, repo, number: task.number };
+    const requester = task.requester ?? owner;
+
+    const { octokit, token } = await deps.github.forInstallation(task.installationId);
+    const progress = await ProgressReporter.start({
+      octokit,
+      target,
+      taskId: task.id,
+      kind: spec.kind,
+      command: input.config.fix.command,
+      maxSteps: input.config.budget.max_steps,
+      tokens: task.tokens,
+      log,
+      recordCommentId: (id) => context.recordSideEffect("progressCommentId", id),
+    });
+    try {
+      const author = await deps.github.botIdentity();
+      const requesterIdentity: Identity = { name: requester, email: `${requester}@users.noreply.github.com` };
+      const prepared = await spec.prepare({ octokit, target, input, requester, taskId: task.id });
+      const session = await runAgentSession(deps, context, {
+        workspace: {
+          url: input.cloneUrl,
+          token,
+          target: prepared.checkout,
+          branch: prepared.branch,
+          branchPrefix: input.config.fix.branch_prefix,
+          defaultBranch: input.defaultBranch,
+        },
+        model: deps.createModel(input.config),
+        prompt: prepared.prompt,
+        sandbox: {
+          network: input.config.sandbox.network,
+          setup: input.config.sandbox.setup,
+          env: input.config.sandbox.env,
+        },
+        budget: {
+          maxSteps: input.config.budget.max_steps,
+          maxTotalTokens: input.config.budget.max_tokens,
+          maxWallTimeMs: input.config.sandbox.timeout_minutes * 60_000,
+        },
+        commit: {
+          message: (agent) => prepared.commitMessage(agent),
+          author,
+          coAuthors: [requesterIdentity],
+        },
+        token,
+        branchPolicy: spec.branchPolicy,
+        onEvent: (event) => progress.onEvent(event),
+      });
+
+      const { agent, change } = session;
+      if (agent.outcome === "aborted" && !cancelledByUser(context)) throw context.signal.reason;
+      if (agent.outcome !== "completed") {
+        const ending = agentOutcomes[agent.outcome];
+        await progress.finish({
+          status: ending.progress,
+          result: { reason: agent.message, tried: triedSoFar(session) },
+        });
+        return { status: ending.task, error: agent.message };
+      }
+      if (change.status !== "pushed") {
+        await progress.finish({
+          status: "no_changes",
+          result: {
+            reason: `the agent finished without changing any file. Its answer: ${agent.message}`,
+            tried: triedSoFar(session),
+          },
+        });
+        return { status: "succeeded" };
+      }
+      const delivered = await prepared.deliver({
+        ...change,
+        summary: summarizeSession(session, change.files),
+      });
+      if (delivered.prUrl) await context.recordSideEffect("pullRequest", delivered.prUrl);
+      await progress.finish({ status: "succeeded", result: delivered.result });
+      return { status: "succeeded", ...(delivered.prUrl && { prUrl: delivered.prUrl }) };
+    } catch (error) {
+      // A shutdown or a lost claim hands the task back for a retry elsewhere: leave the comment running.
+      if (context.signal.aborted && !cancelledByUser(context)) throw error;
+      const reason = cancelledByUser(context) ? "stopped on request" : describeFailure(error);
+      await progress.finish({ status: cancelledByUser(context) ? "stopped" : "failed", result: { reason } });
+      return cancelledByUser(context)
+        ? { status: "cancelled", error: reason }
+        : { status: "failed", error: reason };
+    }
+  };
+}
