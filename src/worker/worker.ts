@@ -121,7 +121,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
             : { status: "failed", error: error instanceof Error ? error.message : String(error) };
       }
       const finished = await finishTask(db, task.id, task.attempt, outcome);
-      taskLog.info({ status: outcome.status, finished }, "task ended");
+      taskLog.info({ status: outcome.status, error: outcome.error, finished }, "task ended");
     } finally {
       job.signal.removeEventListener("abort", onClaimLost);
       running.delete(task.id);
@@ -153,7 +153,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         includeMetadata: false,
       },
       async ([job]) => {
-        if (job) await runAttempt(job);
+        if (!job) return;
+        await runAttempt(job);
+        // pg-boss waits out its polling interval after each job; where one job was, more may wait,
+        // so wake this lane's workers to fetch again at once (a backlog drains at full speed).
+        for (const wip of queue.boss.getWipData()) {
+          if (wip.name === LANE_QUEUES[lane]) queue.boss.notifyWorker(wip.id);
+        }
       },
     );
   }
