@@ -13,9 +13,18 @@ describe("loopwright tasks / task / worker", () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-cli-"));
     const db = await openDatabase({ dataDir: path.join(dataDir, "db") });
     await migrate(db);
-    const { task } = await createTask(db, { kind: "fix", repository: "octo/cli", number: 3, trigger: "comment" });
+    const { task } = await createTask(db, {
+      kind: "fix",
+      repository: "octo/cli",
+      number: 3,
+      trigger: "comment",
+    });
     await startAttempt(db, task.id, "w");
-    await createStepRecorder(db, task.id, 1).record({ kind: "tool_call", payload: { name: "shell" }, durationMs: 5 });
+    await createStepRecorder(db, task.id, 1).record({
+      kind: "tool_call",
+      payload: { name: "shell" },
+      durationMs: 5,
+    });
     await finishTask(db, task.id, 1, { status: "failed", error: "tests still fail" });
     await db.close();
     const env = cleanEnv({ LOOPWRIGHT_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
