@@ -11,8 +11,11 @@ export type InstallationAccess = { octokit: GitHubClient; token: string };
 /** The GitHub App as a worker uses it: installation access and the identity its commits carry. */
 export type GitHubApp = {
   forInstallation(installationId: number): Promise<InstallationAccess>;
-  /** `<slug>[bot] <id+slug[bot]@users.noreply.github.com>`, so commits show the App's avatar. */
-  botIdentity(): Promise<Identity>;
+  /**
+   * `<slug>[bot] <id+slug[bot]@users.noreply.github.com>`, so commits show the App's avatar; the
+   * user look-up goes through an installation's client (app credentials only reach app routes).
+   */
+  botIdentity(octokit: GitHubClient): Promise<Identity>;
 };
 
 /**
@@ -36,16 +39,18 @@ export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger)
     async forInstallation(installationId) {
       return withGitHubErrors(`authenticate as installation ${installationId}`, async () => {
         const octokit = await probot.auth(installationId);
-        const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
-        return { octokit: octokit as unknown as GitHubClient, token };
+        // A token of its own for git, asked through the App's client so GitHub Enterprise's base URL applies.
+        const appOctokit = await probot.auth();
+        const { data } = await appOctokit.rest.apps.createInstallationAccessToken({ installation_id: installationId });
+        return { octokit: octokit as unknown as GitHubClient, token: data.token };
       });
     },
-    botIdentity() {
+    botIdentity(octokit) {
       identity ??= withGitHubErrors("read the App's identity", async () => {
         const appOctokit = await probot.auth();
         const { data: app } = await appOctokit.rest.apps.getAuthenticated();
         const login = `${app?.slug ?? "loopwright"}[bot]`;
-        const { data: user } = await appOctokit.rest.users.getByUsername({ username: login });
+        const { data: user } = await octokit.rest.users.getByUsername({ username: login });
         return { name: login, email: `${user.id}+${login}@users.noreply.github.com` };
       }).catch((error: unknown) => {
         identity = undefined;

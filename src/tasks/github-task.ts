@@ -161,7 +161,7 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
       recordCommentId: (id) => context.recordSideEffect("progressCommentId", id),
     });
     try {
-      const author = await deps.github.botIdentity();
+      const author = await deps.github.botIdentity(octokit);
       const requesterIdentity: Identity = { name: requester, email: `${requester}@users.noreply.github.com` };
       const prepared = await spec.prepare({ octokit, target, input, requester, taskId: task.id });
       const session = await runAgentSession(deps, context, {

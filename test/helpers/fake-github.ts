@@ -23,8 +23,13 @@ export type FakeGitHub = {
   requests: RecordedRequest[];
   /** Routes added later take precedence, so a test can override a default. */
   route(route: FakeRoute): void;
-  /** Resolves with the first recorded request matching, waiting for it up to `timeoutMs`. */
-  waitFor(method: string, path: RegExp, timeoutMs?: number): Promise<RecordedRequest>;
+  /** Resolves with the first recorded request matching (and passing `where`), waiting up to `timeoutMs`. */
+  waitFor(
+    method: string,
+    path: RegExp,
+    timeoutMs?: number,
+    where?: (request: RecordedRequest) => boolean,
+  ): Promise<RecordedRequest>;
   close(): Promise<void>;
 };
 
@@ -77,10 +82,12 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     baseUrl: `http://127.0.0.1:${port}/api/v3`,
     requests,
     route: (route) => routes.push(route),
-    waitFor(method, path, timeoutMs = 30_000) {
+    waitFor(method, path, timeoutMs = 30_000, where = () => true) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const found = requests.find((request) => request.method === method && path.test(request.path));
+          const found = requests.find(
+            (request) => request.method === method && path.test(request.path) && where(request),
+          );
           if (!found) return false;
           waiters.delete(check);
           clearTimeout(timer);
