@@ -41,7 +41,9 @@ export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger)
         const octokit = await probot.auth(installationId);
         // A token of its own for git, asked through the App's client so GitHub Enterprise's base URL applies.
         const appOctokit = await probot.auth();
-        const { data } = await appOctokit.rest.apps.createInstallationAccessToken({ installation_id: installationId });
+        const { data } = await appOctokit.rest.apps.createInstallationAccessToken({
+          installation_id: installationId,
+        });
         return { octokit: octokit as unknown as GitHubClient, token: data.token };
       });
     },

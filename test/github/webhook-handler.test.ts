@@ -187,11 +187,9 @@ describe("webhook handlers", () => {
   });
 
   it("names the bad key of an invalid config file, then works with the defaults", async () => {
-    nock(API)
-      .get(`${REPO}/contents/.github%2Floopwright.yml`)
-      .reply(200, "budget:\n  max_steps: lots\n", {
-        "content-type": "application/vnd.github.raw; charset=utf-8",
-      });
+    nock(API).get(`${REPO}/contents/.github%2Floopwright.yml`).reply(200, "budget:\n  max_steps: lots\n", {
+      "content-type": "application/vnd.github.raw; charset=utf-8",
+    });
     permission("Codertocat", "write");
     nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
     const configComment = nock(API)
