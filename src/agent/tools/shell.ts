@@ -1,5 +1,7 @@
 import { stat } from "node:fs/promises";
 import { z } from "zod";
+import { applyPatchTool } from "./apply-patch.ts";
+import { patchFromShellCommand } from "./shell-apply-patch.ts";
 import { defineTool } from "./tool.ts";
 import { displayPath, resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -33,6 +35,8 @@ export const shellTool = defineTool({
     "Run a command in the workspace and get its exit code and output (stdout and stderr interleaved). Use it to build, test, inspect git state and run project scripts.",
   schema,
   async run({ command, workdir, timeout_ms }, context) {
+    const patch = workdir === undefined ? patchFromShellCommand(command) : undefined;
+    if (patch !== undefined) return applyPatchTool.run({ input: patch }, context);
     const cwd =
       workdir === undefined ? context.cwd : resolveWorkspacePath(context.root, context.cwd, workdir);
     const info = await stat(cwd).catch(() => undefined);
