@@ -109,7 +109,14 @@ const agentOutcomes: Record<
   model_error: { task: "failed", progress: "failed" },
 };
 
-const cancelledByUser = (context: TaskContext) =>
+/**
+ * Whether the task's signal was aborted because someone cancelled the task (not a shutdown or a lost
+ * claim, after which the task is handed back for a retry).
+ *
+ * @example
+ * if (agent.outcome === "aborted" && !cancelledByUser(context)) throw context.signal.reason;
+ */
+export const cancelledByUser = (context: TaskContext): boolean =>
   context.signal.aborted && (context.signal.reason as TaskAbortedError | undefined)?.reason === "cancelled";
 
 /** Words for a failure a maintainer can act on. */

@@ -9,6 +9,7 @@ import { Workspaces } from "../workspace/workspace.ts";
 import { fixTask } from "./fix.ts";
 import { createGitHubTaskHandler, type GitHubTaskDependencies } from "./github-task.ts";
 import { iterateTask } from "./iterate.ts";
+import { createSubmitHandler } from "./submit.ts";
 
 /** The task handlers of a worker process and what they hold open. */
 export type TaskHandlerSet = {
@@ -49,6 +50,10 @@ export async function createTaskHandlers(settings: Settings, log: Logger): Promi
     logger: log,
   });
   const handlers = new Map<string, TaskHandler>();
+  handlers.set(
+    "submit",
+    createSubmitHandler({ settings, workspaces, log, createModel: modelFactory(settings) }),
+  );
   let github: GitHubApp | undefined;
   try {
     github = createGitHubApp(settings, log);
