@@ -160,13 +160,52 @@ export function condenseMarkdown(text: string, max: number): string {
 }
 
 /**
+ * Plain text inside an HTML element, on one line. GitHub passes an HTML block through raw, so
+ * markdown's backslash escapes would show up literally there; entities do not.
+ */
+function escapeHtmlText(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return neutralizeMentions(oneLine.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+}
+
+/**
  * A collapsed block. `body` must already be safe markdown (see {@link safeMarkdown}).
  *
  * @example
  * details("Step log (12 steps)", safeMarkdown(log));
  */
 export function details(summary: string, body: string): string {
-  return `<details>\n<summary>${escapeInline(summary)}</summary>\n\n${body}\n\n</details>`;
+  return `<details>\n<summary>${escapeHtmlText(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+
+const ESCAPED_OPEN = /^( *)&lt;details>&lt;summary>([\w .,:-]*)&lt;\/summary>$/;
+
+/**
+ * Gives back, after {@link safeMarkdown} (and any {@link condenseMarkdown}), the collapsed blocks a
+ * trusted renderer (the step log) wraps around command output: a `<details><summary>words</summary>`
+ * line, a blank line, one fenced code block, a blank line, `</details>`. Only such a group, whole and
+ * outside code, is restored — so it is balanced by construction; a half cut off by condensing or a
+ * lone tag written by the model stays escaped text and can never open or close a block.
+ *
+ * @example
+ * restoreCollapsedCode(safeMarkdown("&lt;details>&lt;summary>output&lt;/summary>\n\n```\nok\n```\n\n&lt;/details>"));
+ */
+export function restoreCollapsedCode(markdown: string): string {
+  const lines = markdown.split("\n");
+  const { before } = fenceStates(lines);
+  for (let index = 0; index < lines.length; index += 1) {
+    const open = ESCAPED_OPEN.exec(lines[index] ?? "");
+    // The open line outside code, then a blank line, then a line that opens a fence.
+    if (!open || before[index] || lines[index + 1] !== "" || !before[index + 3]) continue;
+    let close = index + 3;
+    while (close < lines.length && before[close + 1]) close += 1;
+    const indent = open[1] ?? "";
+    if (lines[close + 1] !== "" || lines[close + 2] !== `${indent}&lt;/details>`) continue;
+    lines[index] = `${indent}<details><summary>${open[2]}</summary>`;
+    lines[close + 2] = `${indent}</details>`;
+    index = close + 2;
+  }
+  return lines.join("\n");
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   GITHUB_BODY_LIMIT,
   inlineCode,
   neutralizeMentions,
+  restoreCollapsedCode,
   safeMarkdown,
   taskMarker,
 } from "./markdown.ts";
@@ -96,7 +97,9 @@ export function renderPullRequestBody(input: PullRequestBodyInput, limit = GITHU
   const log = safeMarkdown(result.stepLog.trim() || "(empty)");
   const block =
     room >= 500
-      ? details(title, condenseMarkdown(log, room))
+      ? // The step log folds each command's output into a block of its own; safeMarkdown escaped those
+        // with the rest of its HTML, so the whole ones are given back once the log is cut to size.
+        details(title, restoreCollapsedCode(condenseMarkdown(log, room)))
       : "*The step log did not fit in the pull request body; see the task's log on the dashboard.*";
   const body = [...head, block, "", ...footer].join("\n");
   // The fixed parts are capped well below the limit; this guards a caller passing a tiny limit.

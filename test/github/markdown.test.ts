@@ -8,6 +8,7 @@ import {
   inlineCode,
   marker,
   neutralizeMentions,
+  restoreCollapsedCode,
   safeMarkdown,
   taskMarker,
 } from "../../src/github/markdown.ts";
@@ -116,10 +117,37 @@ describe("condenseMarkdown", () => {
 });
 
 describe("details and markers", () => {
-  it("renders a collapsed block with an escaped summary", () => {
-    expect(details("Log <b>", "body")).toBe(
-      "<details>\n<summary>Log \\<b\\></summary>\n\nbody\n\n</details>",
+  it("renders a collapsed block with a summary escaped as HTML (GitHub shows backslashes in HTML raw)", () => {
+    expect(details("Log (3) <b> & @ann", "body")).toBe(
+      "<details>\n<summary>Log (3) &lt;b&gt; &amp; @&#8203;ann</summary>\n\nbody\n\n</details>",
     );
+  });
+
+  it("restores whole collapsed code blocks after safeMarkdown, and only those", () => {
+    const block = [
+      "- `shell` `npm test` → exit 1",
+      "  <details><summary>output</summary>",
+      "",
+      "  ```text",
+      "  FAIL </details>",
+      "  ```",
+      "",
+      "  </details>",
+    ];
+    expect(restoreCollapsedCode(safeMarkdown(block.join("\n")))).toBe(block.join("\n"));
+
+    // Cut by condensing before its end, forged by the model, or wrapping prose: it stays escaped.
+    const cut = safeMarkdown(["  <details><summary>output</summary>", "", "  ```text", "  x"].join("\n"));
+    expect(restoreCollapsedCode(cut)).not.toContain("<details>");
+    const lone = safeMarkdown("</details>\n<details><summary>output</summary>\n\nplain prose\n\n</details>");
+    expect(restoreCollapsedCode(lone)).toBe(lone);
+    const html = safeMarkdown("<details><summary><img src=x></summary>\n\n```\nx\n```\n\n</details>");
+    expect(restoreCollapsedCode(html)).toBe(html);
+    // A close line that a longer fence keeps inside code does not count.
+    const swallowed = safeMarkdown(
+      ["<details><summary>output</summary>", "", "```", "x", "````", "", "```", "", "</details>"].join("\n"),
+    );
+    expect(restoreCollapsedCode(swallowed)).not.toContain("<details>");
   });
 
   it("writes and finds markers", () => {

@@ -55,7 +55,7 @@ describe("renderPullRequestBody", () => {
       "### Files changed\n\n- `src/range.ts` (modified)\n- `src/new.ts` (renamed from `src/old.ts`)",
     );
     expect(body).toContain(
-      "<details>\n<summary>Step log \\(8 steps, 51,200 tokens\\)</summary>\n\n### Step 1\n```\n$ npm test\nFAIL\n```\n\n</details>",
+      "<details>\n<summary>Step log (8 steps, 51,200 tokens)</summary>\n\n### Step 1\n```\n$ npm test\nFAIL\n```\n\n</details>",
     );
     expect(body).toContain("Opened by Loopwright for @&#8203;ann. Comment `/agent <instructions>` here");
     expect(wellFormed(body)).toBe(true);

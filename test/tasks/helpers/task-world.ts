@@ -1,0 +1,199 @@
+import path from "node:path";
+import { pino } from "pino";
+import type { ModelClient, ModelTurn } from "../../../src/agent/model.ts";
+import { createReplayModel } from "../../../src/agent/models/replay.ts";
+import { readTranscript } from "../../../src/agent/transcript.ts";
+import type { GitHubApp } from "../../../src/github/installation.ts";
+import { createStepRecorder, listSteps, type Step } from "../../../src/store/steps.ts";
+import {
+  addTokens,
+  createTask,
+  getTask,
+  recordSideEffect,
+  startAttempt,
+  type Task,
+  type TaskOutcome,
+} from "../../../src/store/tasks.ts";
+import { createTranscriptRecorder } from "../../../src/store/transcripts.ts";
+import { createGitHubTaskHandler, type GitHubTaskSpec } from "../../../src/tasks/github-task.ts";
+import type { TaskContext } from "../../../src/worker/task-handler.ts";
+import { Workspaces } from "../../../src/workspace/workspace.ts";
+import { transcriptPath } from "../../agent/helpers/fixtures.ts";
+import { testOctokit } from "../../github/octokit.ts";
+import { bareRemoteFrom } from "../../helpers/github-world.ts";
+import { openTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
+import { removeDir, tempDir } from "../../workspace/helpers/git-repos.ts";
+import { GitHubApiFake, OWNER, REPO } from "./github-api.ts";
+
+/** The installation token the fake App hands out; it must never reach the workspace or a comment. */
+export const INSTALLATION_TOKEN = "ghs_taskTestInstallationToken0123456789";
+export const BOT = { name: "loopwright[bot]", email: "99+loopwright[bot]@users.noreply.github.com" };
+
+const usage = {
+  inputTokens: 100,
+  cachedInputTokens: 0,
+  outputTokens: 10,
+  reasoningTokens: 0,
+  totalTokens: 110,
+};
+
+/** Scripted model turns: a tool call, or a final answer. */
+export const turn = {
+  call(
+    name: string,
+    args: unknown,
+    callId = `call-${name}-${Math.random().toString(36).slice(2, 8)}`,
+  ): ModelTurn {
+    return {
+      output: [{ type: "function_call", name, arguments: JSON.stringify(args), call_id: callId }],
+      usage,
+    };
+  },
+  say(text: string): ModelTurn {
+    return {
+      output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text }] }],
+      usage,
+    };
+  },
+};
+
+/** A recorded transcript of test/fixtures/transcripts. */
+export const transcript = (name: string): Promise<ModelTurn[]> => readTranscript(transcriptPath(name));
+
+export type TaskRequest = {
+  kind?: "fix" | "iterate";
+  number?: number;
+  /** Merged over a valid input (instructions, the bare remote as clone URL, main, default config). */
+  input?: Record<string, unknown>;
+  installationId?: number | null;
+};
+
+export type AttemptOptions = {
+  /** Called before each model turn with its index (from 0), e.g. to abort or to push meanwhile. */
+  beforeTurn?: (index: number) => void | Promise<void>;
+  controller?: AbortController;
+};
+
+/**
+ * One repository's world for driving a GitHub task handler directly: a real PGlite store (steps,
+ * transcripts, side effects), real workspaces over a bare remote seeded from test/fixtures/repos/sum,
+ * the real sandbox, a nock-backed GitHub, and an App whose installation client talks to it.
+ *
+ * @example
+ * const world = await openTaskWorld();
+ * const task = await world.createTask({ number: 7 });
+ * const { outcome } = await world.attempt(fixTask, task.id, await transcript("fix-sum"));
+ */
+export type TaskWorld = {
+  root: string;
+  remote: string;
+  db: TestDatabase;
+  github: GitHubApiFake;
+  createTask(request?: TaskRequest): Promise<Task>;
+  /** Starts the next attempt of the task (as a worker claim does) and runs the handler on it. */
+  attempt(
+    spec: GitHubTaskSpec,
+    taskId: number,
+    turns: ModelTurn[],
+    options?: AttemptOptions,
+  ): Promise<{ outcome: TaskOutcome; context: TaskContext }>;
+  task(id: number): Promise<Task>;
+  steps(id: number): Promise<Step[]>;
+  close(): Promise<void>;
+};
+
+function scripted(turns: ModelTurn[], beforeTurn: AttemptOptions["beforeTurn"]): ModelClient {
+  const replay = createReplayModel(turns);
+  let index = 0;
+  return {
+    model: replay.model,
+    contextWindow: replay.contextWindow,
+    async complete(request) {
+      await beforeTurn?.(index++);
+      return replay.complete(request);
+    },
+  };
+}
+
+export async function openTaskWorld(): Promise<TaskWorld> {
+  const root = tempDir("task");
+  const remote = bareRemoteFrom("sum", root);
+  const db = await openTestDatabase("pglite");
+  const workspaces = await Workspaces.open({
+    dataDir: path.join(root, "data"),
+    cacheMaxBytes: 2 ** 30,
+    spareTrees: 0,
+  });
+  const github = new GitHubApiFake().install();
+  const log = pino({ level: process.env.TEST_LOG ?? "silent" });
+  const app: GitHubApp = {
+    async forInstallation() {
+      return { octokit: testOctokit(), token: INSTALLATION_TOKEN };
+    },
+    async botIdentity() {
+      return BOT;
+    },
+  };
+
+  return {
+    root,
+    remote,
+    db,
+    github,
+    async createTask(request = {}) {
+      const { task } = await createTask(db, {
+        kind: request.kind ?? "fix",
+        repository: `${OWNER}/${REPO}`,
+        ...(request.installationId !== null && { installationId: request.installationId ?? 1 }),
+        number: request.number ?? 7,
+        requester: "ann",
+        trigger: "comment",
+        input: {
+          instructions: "",
+          cloneUrl: remote,
+          defaultBranch: "main",
+          config: {},
+          commentId: 555,
+          ...request.input,
+        },
+      });
+      return task;
+    },
+    async attempt(spec, taskId, turns, options = {}) {
+      const task = await startAttempt(db, taskId, "test-worker");
+      if (!task) throw new Error(`task ${taskId} cannot start another attempt`);
+      const controller = options.controller ?? new AbortController();
+      const context: TaskContext = {
+        task,
+        signal: controller.signal,
+        steps: createStepRecorder(db, task.id, task.attempt),
+        transcript: createTranscriptRecorder(db, task.id, task.attempt),
+        recordSideEffect: (key, value) => recordSideEffect(db, task.id, key, value),
+        addTokens: (tokens) => addTokens(db, task.id, tokens),
+        log,
+      };
+      const handler = createGitHubTaskHandler(
+        {
+          settings: { sandbox: "auto" },
+          workspaces,
+          log,
+          github: app,
+          createModel: () => scripted(turns, options.beforeTurn),
+        },
+        spec,
+      );
+      return { outcome: await handler(context), context };
+    },
+    async task(id) {
+      const task = await getTask(db, id);
+      if (!task) throw new Error(`no task ${id}`);
+      return task;
+    },
+    steps: (id) => listSteps(db, id),
+    async close() {
+      await workspaces.close();
+      await db.dispose();
+      removeDir(root);
+    },
+  };
+}
