@@ -50,8 +50,8 @@ describe("shell with an apply_patch heredoc", () => {
     expect(result.output).toContain("M sum.js");
     expect(await readFile(path.join(root, "sum.js"), "utf8")).toContain("return a + b;");
 
-    const escape = patch.replace("sum.js", "../outside.js");
-    const refused = await router.call("shell", JSON.stringify({ command: ["apply_patch", escape] }), context);
+    const outside = patch.replace("sum.js", "../outside.js");
+    const refused = await router.call("shell", JSON.stringify({ command: ["apply_patch", outside] }), context);
     expect(refused.isError).toBe(true);
     expect(refused.output).toMatch(/apply_patch failed/);
   });
