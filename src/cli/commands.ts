@@ -4,6 +4,7 @@ import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
 import { sandboxCommand } from "./sandbox.ts";
 import { serveCommand } from "./serve.ts";
+import { submitCommand } from "./submit.ts";
 import { taskCommand, tasksCommand } from "./tasks.ts";
 import { workerCommand } from "./worker.ts";
 
@@ -14,6 +15,7 @@ export const commands: CliCommand[] = [
   runCommand,
   replayCommand,
   workerCommand,
+  submitCommand,
   tasksCommand,
   taskCommand,
   sandboxCommand,

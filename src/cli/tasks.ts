@@ -3,6 +3,7 @@ import { type Database, databaseOptions, openDatabase } from "../store/database.
 import { migrate } from "../store/migrate.ts";
 import { listSteps, type Step } from "../store/steps.ts";
 import { getTask, listTasks, TASK_STATUSES, type Task, type TaskStatus } from "../store/tasks.ts";
+import { RESULT_SIDE_EFFECT } from "../tasks/submit.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
 async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
@@ -17,7 +18,8 @@ async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
 
 function taskLine(task: Task): string {
   const target = task.number === null ? task.repository : `${task.repository}#${task.number}`;
-  const result = task.prUrl ?? task.error ?? "";
+  const said = task.sideEffects[RESULT_SIDE_EFFECT];
+  const result = task.prUrl ?? task.error ?? (typeof said === "string" ? said : "");
   return [
     String(task.id).padStart(6),
     task.status.padEnd(16),
