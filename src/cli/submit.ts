@@ -49,7 +49,7 @@ function repositoryArgument(value: string): string {
  * describeStep({ kind: "push", payload: { status: "pushed", branch: "agent/run-7", sha: "4f1c…" }, … });
  * // "pushed agent/run-7 (4f1c2ab93e01)"
  */
-export function describeStep(step: Step): string {
+function describeStep(step: Step): string {
   const payload = (step.payload ?? {}) as Record<string, unknown>;
   if (AGENT_EVENT_KINDS.has(step.kind)) return summarizeEvent(payload as AgentEvent);
   const text = (value: unknown) => String(value ?? "");

@@ -19,7 +19,12 @@ export type SubmitTaskDependencies = AgentSessionDependencies & {
   createModel(config: RepoConfig): ModelClient;
 };
 
-/** A `submit` task's input, as `loopwright submit` stores it. */
+/**
+ * A `submit` task's input, as `loopwright submit` stores it.
+ *
+ * @example
+ * submitInputSchema.parse({ repo: "/srv/git/app.git", ref: "main", prompt: "Fix the flaky test" });
+ */
 export const submitInputSchema = z.object({
   /** The repository: an http(s) or file:// URL, or an absolute path. */
   repo: z.string().superRefine((value, ctx) => {
