@@ -51,7 +51,11 @@ describe("shell with an apply_patch heredoc", () => {
     expect(await readFile(path.join(root, "sum.js"), "utf8")).toContain("return a + b;");
 
     const outside = patch.replace("sum.js", "../outside.js");
-    const refused = await router.call("shell", JSON.stringify({ command: ["apply_patch", outside] }), context);
+    const refused = await router.call(
+      "shell",
+      JSON.stringify({ command: ["apply_patch", outside] }),
+      context,
+    );
     expect(refused.isError).toBe(true);
     expect(refused.output).toMatch(/apply_patch failed/);
   });
