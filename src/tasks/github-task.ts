@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { summarizeEvent } from "../agent/event-summary.ts";
 import type { AgentEvent } from "../agent/events.ts";
 import type { AgentResult } from "../agent/loop.ts";
 import { type ModelClient, ModelError } from "../agent/model.ts";
@@ -91,13 +92,15 @@ export function summarizeSession(session: AgentSessionResult, files: ChangedFile
   };
 }
 
+/**
+ * The last tool calls, one plain line each (the comment renders each as code): edits and file
+ * reads count as much as commands when a task ends without a result.
+ */
 function triedSoFar(session: AgentSessionResult): string[] {
-  return summarizeSession(session, [])
-    .commands.slice(-8)
-    .map(
-      (run) =>
-        `\`${run.command.slice(0, 120)}\` → ${run.exitCode === null ? "killed" : `exit ${run.exitCode}`}`,
-    );
+  return session.events
+    .filter((event) => event.type === "tool_call" && event.name !== "update_plan")
+    .slice(-8)
+    .map(summarizeEvent);
 }
 
 const agentOutcomes: Record<
@@ -147,7 +150,7 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
     ) {
       return {
         status: "failed",
-        error: `task ${task.id} has malformed input: ${parsed.error?.message ?? "no installation or number"}`,
+        error: `task ${task.id} has malformed input: ${parsed.error ? z.prettifyError(parsed.error) : "no installation, issue number or owner/name repository"}`,
       };
     }
     const input: GitHubTaskInput = { ...parsed.data, config: parseRepoConfig(parsed.data.config).config };
@@ -222,10 +225,14 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
         });
         return { status: "succeeded" };
       }
-      const delivered = await prepared.deliver({
-        ...change,
-        summary: summarizeSession(session, change.files),
-      });
+      const delivered = await prepared
+        .deliver({ ...change, summary: summarizeSession(session, change.files) })
+        .catch((error: unknown) => {
+          // The work is pushed: say where, so it is not lost with the pull request that failed.
+          throw new Error(`${describeFailure(error)} (the changes are pushed to branch ${change.branch})`, {
+            cause: error,
+          });
+        });
       if (delivered.prUrl) await context.recordSideEffect("pullRequest", delivered.prUrl);
       await progress.finish({ status: "succeeded", result: delivered.result });
       return { status: "succeeded", ...(delivered.prUrl && { prUrl: delivered.prUrl }) };

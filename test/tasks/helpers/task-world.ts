@@ -1,5 +1,7 @@
 import path from "node:path";
+import nock from "nock";
 import { pino } from "pino";
+import { afterEach, beforeEach, expect } from "vitest";
 import type { ModelClient, ModelTurn } from "../../../src/agent/model.ts";
 import { createReplayModel } from "../../../src/agent/models/replay.ts";
 import { readTranscript } from "../../../src/agent/transcript.ts";
@@ -57,6 +59,19 @@ export const turn = {
   },
 };
 
+/** A patch that fixes the sum fixture: `-` becomes `+`. */
+export const FIX_SUM_PATCH = {
+  input:
+    "*** Begin Patch\n*** Update File: sum.js\n@@\n export function sum(a, b) {\n-  return a - b;\n+  return a + b;\n }\n*** End Patch\n",
+};
+
+/** Issue #7 of the world's repository, and the branch a fix task makes for it. */
+export const ISSUE = {
+  number: 7,
+  title: "sum() subtracts instead of adding",
+  branch: "agent/issue-7-sum-subtracts-instead-of-adding",
+};
+
 /** A recorded transcript of test/fixtures/transcripts. */
 export const transcript = (name: string): Promise<ModelTurn[]> => readTranscript(transcriptPath(name));
 
@@ -99,6 +114,8 @@ export type TaskWorld = {
   ): Promise<{ outcome: TaskOutcome; context: TaskContext }>;
   task(id: number): Promise<Task>;
   steps(id: number): Promise<Step[]>;
+  /** The one progress comment on an issue or pull request (fails the test unless there is exactly one). */
+  progressComment(number?: number): string;
   close(): Promise<void>;
 };
 
@@ -190,10 +207,41 @@ export async function openTaskWorld(): Promise<TaskWorld> {
       return task;
     },
     steps: (id) => listSteps(db, id),
+    progressComment(number = ISSUE.number) {
+      const bodies = github.commentBodies(number);
+      expect(bodies).toHaveLength(1);
+      return bodies[0] ?? "";
+    },
     async close() {
       await workspaces.close();
       await db.dispose();
       removeDir(root);
     },
+  };
+}
+
+/**
+ * A fresh world for each test of the file, with issue #7 on GitHub; after each test, the fake
+ * GitHub must have known every request.
+ *
+ * @example
+ * const world = useTaskWorld();
+ * it("…", async () => { const task = await world().createTask(); … });
+ */
+export function useTaskWorld(): () => TaskWorld {
+  let world: TaskWorld | undefined;
+  beforeEach(async () => {
+    world = await openTaskWorld();
+    world.github.addIssue(ISSUE.number, ISSUE.title, "`sum(2, 3)` returns -1.");
+  });
+  afterEach(async () => {
+    expect(world?.github.unhandled).toEqual([]);
+    nock.cleanAll();
+    await world?.close();
+    world = undefined;
+  });
+  return () => {
+    if (!world) throw new Error("the task world exists only inside a test");
+    return world;
   };
 }
