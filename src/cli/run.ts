@@ -3,7 +3,7 @@ import { summarizeEvent } from "../agent/event-summary.ts";
 import type { AgentEvent, AgentOutcome } from "../agent/events.ts";
 import { runAgent } from "../agent/loop.ts";
 import type { ModelClient } from "../agent/model.ts";
-import { createModel } from "../agent/models/create-model.ts";
+import { createModelFromSettings } from "../agent/models/create-model.ts";
 import { loadReplayModel } from "../agent/models/replay.ts";
 import { recordTranscript } from "../agent/transcript.ts";
 import { loadSettings } from "../config/settings.ts";
@@ -112,14 +112,7 @@ Exit status: 0 final answer, 1 model error, 3 budget exhausted, 130 interrupted 
     if (values.replay !== undefined) {
       model = await loadReplayModel(values.replay);
     } else {
-      const settings = loadSettings().model;
-      model = createModel({
-        api: values.api ?? settings.api,
-        model: values.model ?? settings.name,
-        apiKey: settings.apiKey,
-        baseUrl: settings.baseUrl,
-        reasoningEffort: settings.reasoningEffort,
-      });
+      model = createModelFromSettings(loadSettings().model, { api: values.api, name: values.model });
     }
     return runAgentFromCli({
       model,

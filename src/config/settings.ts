@@ -71,6 +71,7 @@ const environmentSchema = z.object({
   LOOPWRIGHT_MODEL: optionalString.transform((value) => value ?? "gpt-5-codex"),
   LOOPWRIGHT_API: enumWithDefault(["responses", "chat"], "responses"),
   LOOPWRIGHT_REASONING_EFFORT: enumWithDefault(["minimal", "low", "medium", "high"], "medium"),
+  LOOPWRIGHT_CONTEXT_WINDOW: integerInRange(0, 10_000_000, 0),
   LOOPWRIGHT_SANDBOX: enumWithDefault(["auto", "bwrap", "none"], "auto"),
   LOOPWRIGHT_WORKER_CONCURRENCY: integerInRange(1, 64, 2),
   LOOPWRIGHT_CACHE_MAX_MB: integerInRange(64, 1_048_576, 10_240),
@@ -96,6 +97,8 @@ export type Settings = {
     name: string;
     api: "responses" | "chat";
     reasoningEffort: "minimal" | "low" | "medium" | "high";
+    /** Overrides the model's known context window (tokens), e.g. for a local model; undefined: known value. */
+    contextWindow: number | undefined;
   };
   database: { url: string | undefined; readUrl: string | undefined };
   dataDir: string;
@@ -191,6 +194,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       name: data.LOOPWRIGHT_MODEL,
       api: data.LOOPWRIGHT_API,
       reasoningEffort: data.LOOPWRIGHT_REASONING_EFFORT,
+      contextWindow: data.LOOPWRIGHT_CONTEXT_WINDOW === 0 ? undefined : data.LOOPWRIGHT_CONTEXT_WINDOW,
     },
     database: { url: data.DATABASE_URL, readUrl: data.DATABASE_READ_URL },
     dataDir: data.LOOPWRIGHT_DATA_DIR,

@@ -1,5 +1,5 @@
 import type { ModelClient } from "../agent/model.ts";
-import { createModel } from "../agent/models/create-model.ts";
+import { createModelFromSettings } from "../agent/models/create-model.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
 import { createGitHubApp, type GitHubApp } from "../github/installation.ts";
@@ -21,12 +21,9 @@ export type TaskHandlerSet = {
 /** The model of a task: the repository's choice where it made one, else the process settings. */
 export function modelFactory(settings: Pick<Settings, "model">): (config: RepoConfig) => ModelClient {
   return (config) =>
-    createModel({
-      api: settings.model.api,
-      apiKey: settings.model.apiKey,
-      baseUrl: settings.model.baseUrl,
-      model: config.model.name ?? settings.model.name,
-      reasoningEffort: config.model.reasoning_effort ?? settings.model.reasoningEffort,
+    createModelFromSettings(settings.model, {
+      name: config.model.name ?? undefined,
+      reasoningEffort: config.model.reasoning_effort ?? undefined,
     });
 }
 

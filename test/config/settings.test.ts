@@ -33,6 +33,7 @@ describe("loadSettings", () => {
       name: "gpt-5-codex",
       api: "responses",
       reasoningEffort: "medium",
+      contextWindow: undefined,
     });
     expect(settings.database).toEqual({ url: undefined, readUrl: undefined });
     expect(settings.dataDir).toBe(path.resolve(".loopwright"));
@@ -67,6 +68,7 @@ describe("loadSettings", () => {
       LOOPWRIGHT_MODEL: "gpt-5-mini",
       LOOPWRIGHT_API: "chat",
       LOOPWRIGHT_REASONING_EFFORT: "high",
+      LOOPWRIGHT_CONTEXT_WINDOW: "32768",
       LOOPWRIGHT_SANDBOX: "none",
       LOOPWRIGHT_WORKER_CONCURRENCY: "8",
       LOOPWRIGHT_CACHE_MAX_MB: "2048",
@@ -85,6 +87,7 @@ describe("loadSettings", () => {
       name: "gpt-5-mini",
       api: "chat",
       reasoningEffort: "high",
+      contextWindow: 32768,
     });
     expect(settings.database).toEqual({
       url: "postgres://postgres@127.0.0.1:5432/test",

@@ -34,3 +34,33 @@ export function createModel(options: ModelOptions & { api: ModelApi }): ModelCli
       throw new TypeError(`unknown model API ${JSON.stringify(api)}: expected "responses" or "chat"`);
   }
 }
+
+/** The operator's model settings (`LOOPWRIGHT_MODEL`, `LOOPWRIGHT_API`, `OPENAI_*`…). */
+export type ModelSettings = {
+  api: ModelApi;
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  name: string;
+  reasoningEffort: NonNullable<ModelOptions["reasoningEffort"]>;
+  contextWindow: number | undefined;
+};
+
+/**
+ * The model from the operator's settings, with what a command line or a repository chose instead.
+ *
+ * @example
+ * const model = createModelFromSettings(settings.model, { name: config.model.name ?? undefined });
+ */
+export function createModelFromSettings(
+  settings: ModelSettings,
+  overrides: { api?: ModelApi; name?: string; reasoningEffort?: ModelSettings["reasoningEffort"] } = {},
+): ModelClient {
+  return createModel({
+    api: overrides.api ?? settings.api,
+    model: overrides.name ?? settings.name,
+    apiKey: settings.apiKey,
+    baseUrl: settings.baseUrl,
+    reasoningEffort: overrides.reasoningEffort ?? settings.reasoningEffort,
+    contextWindow: settings.contextWindow,
+  });
+}

@@ -1,7 +1,11 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelError } from "../../../src/agent/model.ts";
-import { createModel, type ModelApi } from "../../../src/agent/models/create-model.ts";
+import {
+  createModel,
+  createModelFromSettings,
+  type ModelApi,
+} from "../../../src/agent/models/create-model.ts";
 import { sampleRequest } from "../../helpers/model-conversation.ts";
 
 const message = (text: string) => ({
@@ -102,5 +106,28 @@ describe("createModel", () => {
     expect(() => createModel({ api: "completions" as ModelApi, apiKey: "k", model: "gpt-5" })).toThrow(
       /unknown model API "completions"/,
     );
+  });
+});
+
+describe("createModelFromSettings", () => {
+  const settings = {
+    api: "chat" as const,
+    apiKey: undefined,
+    baseUrl: "http://127.0.0.1:8000/v1",
+    name: "qwen2.5-coder",
+    reasoningEffort: "medium" as const,
+    contextWindow: 32_768,
+  };
+
+  it("uses the operator's settings, with the context window override", () => {
+    const model = createModelFromSettings(settings);
+    expect(model.model).toBe("qwen2.5-coder");
+    expect(model.contextWindow).toBe(32_768);
+  });
+
+  it("lets a command line or a repository choose the model", () => {
+    const model = createModelFromSettings({ ...settings, contextWindow: undefined }, { name: "gpt-5-codex" });
+    expect(model.model).toBe("gpt-5-codex");
+    expect(model.contextWindow).toBeGreaterThan(200_000);
   });
 });
