@@ -5,7 +5,7 @@ import { recordModelTurns } from "../agent/transcript.ts";
 import type { Settings } from "../config/settings.ts";
 import type { Logger } from "../logger.ts";
 import type { TaskContext } from "../worker/task-handler.ts";
-import { type ChangedFile, commitAndPush, type Identity } from "../workspace/commit-push.ts";
+import { type ChangedFile, commitChanges, type Identity, pushBranch } from "../workspace/commit-push.ts";
 import { redactSecrets } from "../workspace/redact.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
 import type { WorkspaceRequest, Workspaces } from "../workspace/workspace.ts";
@@ -150,17 +150,30 @@ export async function runAgentSession(
   const ours = request.branchPolicy === "task";
   const branch =
     ours && !workspace.createdBranch ? `${workspace.branch}-${context.task.id}` : workspace.branch;
+  const committed = await commitChanges(workspace, {
+    message: request.commit.message(agent),
+    author: request.commit.author,
+    coAuthors: request.commit.coAuthors,
+    signal,
+  });
+  if (committed.status === "nothing-changed") {
+    await steps.record({ kind: "push", startedAt: pushStartedAt, payload: committed });
+    return { agent, events, setup, change: committed };
+  }
+  // Recorded before the push, so a retry after a crash mid-push knows the branch is this task's own.
   if (ours) await context.recordSideEffect("branch", branch);
-  const change = await commitAndPush(
-    workspace,
-    {
-      message: request.commit.message(agent),
-      author: request.commit.author,
-      coAuthors: request.commit.coAuthors,
-      signal,
-    },
-    { token: request.token, branch, force: ours && workspace.createdBranch, signal },
-  );
+  const pushed = await pushBranch(workspace, {
+    token: request.token,
+    branch,
+    force: ours && workspace.createdBranch,
+    signal,
+  });
+  const change = {
+    status: "pushed" as const,
+    sha: pushed.sha,
+    branch: pushed.branch,
+    files: committed.files,
+  };
   await steps.record({
     kind: "push",
     startedAt: pushStartedAt,
