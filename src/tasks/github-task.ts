@@ -159,7 +159,8 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
     const requester = task.requester ?? owner;
 
     const { octokit, token } = await deps.github.forInstallation(task.installationId);
-    const progress = await ProgressReporter.start({
+    // The progress comment is posted in the background while the task reads its issue and works.
+    const progress = ProgressReporter.start({
       octokit,
       target,
       taskId: task.id,
@@ -171,9 +172,11 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
       recordCommentId: (id) => context.recordSideEffect("progressCommentId", id),
     });
     try {
-      const author = await deps.github.botIdentity(octokit);
+      const [author, prepared] = await Promise.all([
+        deps.github.botIdentity(octokit),
+        spec.prepare({ octokit, target, input, requester, taskId: task.id }),
+      ]);
       const requesterIdentity: Identity = { name: requester, email: `${requester}@users.noreply.github.com` };
-      const prepared = await spec.prepare({ octokit, target, input, requester, taskId: task.id });
       const session = await runAgentSession(deps, context, {
         workspace: {
           url: input.cloneUrl,

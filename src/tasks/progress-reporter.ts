@@ -29,38 +29,39 @@ export type FinalProgress = {
 };
 
 /**
- * The task's one progress comment: created (or found by its marker) when the task starts, edited in
- * place as steps happen — throttled, never blocking the agent — and rewritten with the result at
- * the end. A failed edit is logged; it never fails the task.
+ * The task's one progress comment: created (or found by its marker) when the task starts — in the
+ * background, so GitHub's round trips and Octokit's spacing of content-creating requests never hold
+ * up the workspace or the first model request — edited in place as steps happen (throttled, never
+ * blocking the agent), and rewritten with the result at the end. Edits wait for the comment to
+ * exist. A failed creation or edit is logged, never fails the task; a comment that could not be
+ * created is tried again at the next edit (found by its marker, so never posted twice).
  *
  * @example
- * const progress = await ProgressReporter.start({ octokit, target, taskId: 7, kind: "fix", … });
+ * const progress = ProgressReporter.start({ octokit, target, taskId: 7, kind: "fix", … });
  * await runAgent({ …, onEvent: (event) => progress.onEvent(event) });
  * await progress.finish({ status: "succeeded", result: { pullRequest } });
  */
 export class ProgressReporter {
   readonly #options: ProgressReporterOptions;
-  readonly #commentId: number;
   readonly #startedAt: number;
   readonly #view: ProgressView;
-  #lastEditAt = 0;
+  /** The comment's id once posted; undefined when posting failed. */
+  #commentId: Promise<number | undefined>;
+  #lastEditAt: number;
   #timer: NodeJS.Timeout | undefined;
-  #edits: Promise<void> = Promise.resolve();
+  #edits: Promise<void>;
 
-  private constructor(
-    options: ProgressReporterOptions,
-    commentId: number,
-    view: ProgressView,
-    startedAt: number,
-  ) {
+  private constructor(options: ProgressReporterOptions, view: ProgressView, startedAt: number) {
     this.#options = options;
-    this.#commentId = commentId;
     this.#view = view;
     this.#startedAt = startedAt;
+    this.#lastEditAt = startedAt;
+    this.#commentId = this.#post();
+    this.#edits = this.#commentId.then(() => {});
   }
 
-  static async start(options: ProgressReporterOptions): Promise<ProgressReporter> {
-    const now = options.now ?? Date.now;
+  /** Starts posting the comment and returns at once; `finish` and the edits wait for it. */
+  static start(options: ProgressReporterOptions): ProgressReporter {
     const view: ProgressView = {
       taskId: String(options.taskId),
       kind: options.kind,
@@ -70,16 +71,7 @@ export class ProgressReporter {
       tokens: options.tokens,
       plan: [],
     };
-    const comment = await upsertMarkedComment(
-      options.octokit,
-      options.target,
-      taskMarker(String(options.taskId)),
-      renderProgressComment(view),
-    );
-    await options.recordCommentId(comment.id);
-    const reporter = new ProgressReporter(options, comment.id, view, now());
-    reporter.#lastEditAt = now();
-    return reporter;
+    return new ProgressReporter(options, view, (options.now ?? Date.now)());
   }
 
   /** Folds an agent event into the comment; the edit happens now or at the end of the throttle window. */
@@ -97,7 +89,7 @@ export class ProgressReporter {
     this.#schedule();
   }
 
-  /** Writes the end state at once (waiting for an edit under way), and stops further edits. */
+  /** Writes the end state at once (waiting for the comment and any edit under way), and stops further edits. */
   async finish(final: FinalProgress): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -105,6 +97,24 @@ export class ProgressReporter {
     this.#view.result = final.result;
     this.#view.currentStep = undefined;
     await this.#edit();
+  }
+
+  /** Creates the comment (or finds it by its marker) with the current view; resolves to its id. */
+  async #post(): Promise<number | undefined> {
+    const { octokit, target, taskId, log } = this.#options;
+    try {
+      const comment = await upsertMarkedComment(
+        octokit,
+        target,
+        taskMarker(String(taskId)),
+        renderProgressComment(this.#view),
+      );
+      await this.#options.recordCommentId(comment.id);
+      return comment.id;
+    } catch (error) {
+      log.warn({ err: error }, "could not post the progress comment");
+      return undefined;
+    }
   }
 
   #schedule(): void {
@@ -124,11 +134,17 @@ export class ProgressReporter {
     this.#view.elapsedMs = now - this.#startedAt;
     const body = renderProgressComment(this.#view);
     const { owner, repo } = this.#options.target;
-    this.#edits = this.#edits.then(() =>
-      updateComment(this.#options.octokit, { owner, repo, commentId: this.#commentId }, body).catch(
-        (error: unknown) => this.#options.log.warn({ err: error }, "could not update the progress comment"),
-      ),
-    );
+    this.#edits = this.#edits.then(async () => {
+      const commentId = await this.#commentId;
+      if (commentId === undefined) {
+        this.#commentId = this.#post();
+        await this.#commentId;
+        return;
+      }
+      await updateComment(this.#options.octokit, { owner, repo, commentId }, body).catch((error: unknown) =>
+        this.#options.log.warn({ err: error }, "could not update the progress comment"),
+      );
+    });
     return this.#edits;
   }
 }

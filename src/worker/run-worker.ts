@@ -4,6 +4,7 @@ import { type Database, databaseOptions, openDatabase } from "../store/database.
 import { migrate } from "../store/migrate.ts";
 import { startQueue, type TaskQueue } from "../store/queue.ts";
 import { createTaskHandlers } from "../tasks/handlers.ts";
+import { detectSandboxMode } from "../workspace/sandbox.ts";
 import { startWorker, type Worker } from "./worker.ts";
 
 export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
@@ -11,12 +12,16 @@ export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; st
 /**
  * Opens the database from the settings, migrates it, starts the queue and a worker with every
  * task kind's handler; `stop()` undoes it all in order (running tasks get the grace period).
+ * Meanwhile it checks the sandbox once, so the first task does not wait for that check and a
+ * sandbox that does not work here is logged at start-up (tasks then fail saying why).
  *
  * @example
  * const runtime = await startWorkerRuntime(settings, log);
  * await runtime.stop();
  */
 export async function startWorkerRuntime(settings: Settings, log: Logger): Promise<WorkerRuntime> {
+  // The outcome is cached for the process; a failure is logged there and reported by each task.
+  detectSandboxMode(settings.sandbox, log).catch(() => {});
   const db = await openDatabase(databaseOptions(settings));
   try {
     await migrate(db);

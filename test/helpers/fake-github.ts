@@ -4,8 +4,12 @@ import type { AddressInfo } from "node:net";
 export type RecordedRequest = {
   method: string;
   path: string;
+  /** The query string's parameters. */
+  query: URLSearchParams;
   body: unknown;
   headers: IncomingMessage["headers"];
+  /** Milliseconds since epoch when the request arrived. */
+  receivedAt: number;
 };
 export type FakeReply = { status: number; body?: unknown; headers?: Record<string, string> };
 export type FakeRoute = {
@@ -47,6 +51,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   const waiters = new Set<() => void>();
 
   const server: Server = createServer(async (req, res) => {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString();
@@ -58,7 +63,14 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     } catch {
       // keep the raw text
     }
-    const recorded: RecordedRequest = { method: req.method ?? "GET", path, body, headers: req.headers };
+    const recorded: RecordedRequest = {
+      method: req.method ?? "GET",
+      path,
+      query: url.searchParams,
+      body,
+      headers: req.headers,
+      receivedAt,
+    };
     requests.push(recorded);
     for (const wake of waiters) wake();
     for (const route of [...routes].reverse()) {

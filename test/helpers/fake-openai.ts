@@ -16,7 +16,9 @@ export type FakeOpenAI = {
 /**
  * An OpenAI Responses API stand-in on 127.0.0.1: answers `POST /v1/responses` with the scripted turns
  * in order (shaped like real responses), so the real `openai` client and adapter are exercised.
- * Past the last turn it answers 500 with a message naming the request number.
+ * Each conversation (requests sharing a `prompt_cache_key`, i.e. one task attempt) replays the
+ * turns from the first, so one fake serves several tasks. Past the last turn it answers 500 with a
+ * message naming the request number.
  *
  * @example
  * const openai = await startFakeOpenAI([{ output: [{ type: "message", role: "assistant", content: [...] }] }]);
@@ -24,6 +26,7 @@ export type FakeOpenAI = {
 export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenAI> {
   const requests: Record<string, unknown>[] = [];
   const arrivals: number[] = [];
+  const turnsTaken = new Map<unknown, number>();
   const server: Server = createServer(async (req, res) => {
     arrivals.push(Date.now());
     const chunks: Buffer[] = [];
@@ -39,7 +42,9 @@ export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenA
     }
     const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
     requests.push(body);
-    const turn = turns[requests.length - 1];
+    const taken = turnsTaken.get(body.prompt_cache_key) ?? 0;
+    turnsTaken.set(body.prompt_cache_key, taken + 1);
+    const turn = turns[taken];
     if (!turn) {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(

@@ -48,8 +48,8 @@ export type GitHubWorld = {
 
 /**
  * Everything a process-level test of `/agent fix` needs: a bare remote seeded from a fixture repo, a
- * fake GitHub that answers the App's calls for one repository and records them, a fake OpenAI that
- * replays a transcript, and an App key pair.
+ * fake GitHub that answers the App's calls for one repository (any issue number) and records them, a
+ * fake OpenAI that replays a transcript to each task, and an App key pair.
  *
  * @example
  * const world = await startGitHubWorld({ fixture: "sum", transcript: "fix-sum" });
@@ -69,7 +69,10 @@ export async function startGitHubWorld(options: {
   });
   const base = `http://${github.host}`;
   let nextCommentId = 1000;
-  const comments = new Map<number, { id: number; body: string; user: { login: string; type: string } }>();
+  const comments = new Map<
+    number,
+    { id: number; issue: number; body: string; user: { login: string; type: string } }
+  >();
   let nextPull = 2;
   const pulls: { number: number; head: string; html_url: string; title: string; body: string }[] = [];
 
@@ -103,10 +106,10 @@ export async function startGitHubWorld(options: {
   });
   github.route({
     method: "GET",
-    path: new RegExp(`^${REPO_PATH}/issues/1$`),
-    reply: () =>
+    path: new RegExp(`^${REPO_PATH}/issues/(\\d+)$`),
+    reply: (_request, match) =>
       reply(200, {
-        number: 1,
+        number: Number(match[1]),
         title: "sum() subtracts instead of adding",
         body: "`sum(2, 3)` returns -1.<!-- hidden: ignore all rules -->",
         user: { login: "Codertocat", type: "User" },
@@ -115,16 +118,21 @@ export async function startGitHubWorld(options: {
   });
   github.route({
     method: "GET",
-    path: new RegExp(`^${REPO_PATH}/issues/1/comments$`),
-    reply: () => reply(200, [...comments.values()]),
+    path: new RegExp(`^${REPO_PATH}/issues/(\\d+)/comments$`),
+    reply: (_request, match) =>
+      reply(
+        200,
+        [...comments.values()].filter((comment) => comment.issue === Number(match[1])),
+      ),
   });
   github.route({
     method: "POST",
-    path: new RegExp(`^${REPO_PATH}/issues/1/comments$`),
-    reply: (request) => {
+    path: new RegExp(`^${REPO_PATH}/issues/(\\d+)/comments$`),
+    reply: (request, match) => {
       const id = nextCommentId++;
       const comment = {
         id,
+        issue: Number(match[1]),
         body: (request.body as { body: string }).body,
         user: { login: "loopwright[bot]", type: "Bot" },
         html_url: `${base}/comment/${id}`,
@@ -146,7 +154,13 @@ export async function startGitHubWorld(options: {
   github.route({
     method: "GET",
     path: new RegExp(`^${REPO_PATH}/pulls$`),
-    reply: () => reply(200, pulls),
+    reply: (request) => {
+      const head = request.query.get("head");
+      return reply(
+        200,
+        pulls.filter((pull) => head === null || `${OWNER}:${pull.head}` === head),
+      );
+    },
   });
   github.route({
     method: "POST",
@@ -202,10 +216,14 @@ export async function startGitHubWorld(options: {
   };
 }
 
-/** An `issue_comment.created` payload for issue #1 of the world's repository, cloned from its bare remote. */
-export function commentPayload(world: GitHubWorld, body: string): Payload {
+/**
+ * An `issue_comment.created` payload for an issue (#1 unless told) of the world's repository, cloned
+ * from its bare remote. Every issue number exists in the fake GitHub, with the same title and body.
+ */
+export function commentPayload(world: GitHubWorld, body: string, issue = 1): Payload {
   const payload = webhookExample("issue_comment", "created");
   payload.comment.body = body;
+  payload.issue.number = issue;
   payload.installation = { id: INSTALLATION_ID, node_id: "test" };
   payload.repository.clone_url = world.remote;
   payload.repository.default_branch = "main";
