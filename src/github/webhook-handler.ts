@@ -12,7 +12,8 @@ import {
   renderRefusalReply,
   renderUnauthorizedReply,
 } from "./replies.ts";
-import { classifyEvent, iterateRefusal, type PullRequestHead, type TaskRequest } from "./triggers.ts";
+import type { GitHubTaskInput } from "./task-input.ts";
+import { classifyEvent, iterateRefusal, type TaskRequest } from "./triggers.ts";
 
 /** The events whose payloads `classifyEvent` understands. */
 export const HANDLED_EVENTS = [
@@ -22,19 +23,6 @@ export const HANDLED_EVENTS = [
   "pull_request.closed",
   "pull_request_review.submitted",
 ] as const;
-
-/** What a fix or iterate task needs from the webhook; stored as the task's input. */
-export type GitHubTaskInput = {
-  instructions: string;
-  cloneUrl: string;
-  defaultBranch: string;
-  /** The repository configuration read when the task was requested, so every attempt uses the same. */
-  config: RepoConfig;
-  commentId?: number;
-  reviewId?: number;
-  /** For iterate: the pull request branch to push to. */
-  head?: PullRequestHead;
-};
 
 export type NewGitHubTask = {
   kind: "fix" | "iterate";

@@ -1,16 +1,16 @@
-import { z } from "zod";
 import { summarizeEvent } from "../agent/event-summary.ts";
 import type { AgentEvent } from "../agent/events.ts";
 import type { AgentResult } from "../agent/loop.ts";
 import { type ModelClient, ModelError } from "../agent/model.ts";
 import { renderStepLog } from "../agent/step-log.ts";
-import { parseRepoConfig, type RepoConfig } from "../config/repo-config.ts";
+import type { RepoConfig } from "../config/repo-config.ts";
 import type { GitHubClient } from "../github/client.ts";
 import type { IssueTarget } from "../github/comments.ts";
 import { GitHubApiError } from "../github/errors.ts";
 import type { GitHubApp } from "../github/installation.ts";
 import type { ProgressView } from "../github/progress-comment.ts";
 import type { CommandRun, StepSummary } from "../github/pull-request-body.ts";
+import { type GitHubTaskInput, parseGitHubTaskInput } from "../github/task-input.ts";
 import type { TaskOutcome } from "../store/tasks.ts";
 import { TaskAbortedError, type TaskContext, type TaskHandler } from "../worker/task-handler.ts";
 import type { ChangedFile, Identity } from "../workspace/commit-push.ts";
@@ -24,17 +24,6 @@ export type GitHubTaskDependencies = AgentSessionDependencies & {
   /** The model for a task, from the process settings and the repository's `model` section. */
   createModel(config: RepoConfig): ModelClient;
 };
-
-const inputSchema = z.object({
-  instructions: z.string(),
-  cloneUrl: z.string().min(1),
-  defaultBranch: z.string().min(1),
-  config: z.unknown(),
-  commentId: z.number().int().optional(),
-  reviewId: z.number().int().optional(),
-  head: z.object({ ref: z.string().min(1), sha: z.string() }).optional(),
-});
-export type GitHubTaskInput = Omit<z.infer<typeof inputSchema>, "config"> & { config: RepoConfig };
 
 export type Pushed = { branch: string; sha: string; files: ChangedFile[]; summary: StepSummary };
 
@@ -141,7 +130,7 @@ export function describeFailure(error: unknown): string {
 export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitHubTaskSpec): TaskHandler {
   return async (context: TaskContext): Promise<TaskOutcome> => {
     const { task, log } = context;
-    const parsed = inputSchema.safeParse(task.input);
+    const parsed = parseGitHubTaskInput(task.input);
     if (
       !parsed.success ||
       task.installationId === null ||
@@ -150,10 +139,10 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
     ) {
       return {
         status: "failed",
-        error: `task ${task.id} has malformed input: ${parsed.error ? z.prettifyError(parsed.error) : "no installation, issue number or owner/name repository"}`,
+        error: `task ${task.id} has malformed input: ${parsed.success ? "no installation, issue number or owner/name repository" : parsed.error}`,
       };
     }
-    const input: GitHubTaskInput = { ...parsed.data, config: parseRepoConfig(parsed.data.config).config };
+    const { input } = parsed;
     const [owner = "", repo = ""] = task.repository.split("/");
     const target: IssueTarget = { owner, repo, number: task.number };
     const requester = task.requester ?? owner;

@@ -2,7 +2,8 @@ import type { GitHubClient } from "../github/client.ts";
 import type { IssueTarget } from "../github/comments.ts";
 import { withGitHubErrors } from "../github/errors.ts";
 import { formatThread, wrapUntrusted } from "../github/sanitize.ts";
-import type { GitHubTaskInput, GitHubTaskSpec } from "./github-task.ts";
+import type { GitHubTaskInput } from "../github/task-input.ts";
+import type { GitHubTaskSpec } from "./github-task.ts";
 import { DELIVERY_RULES, firstLine, maintainerInstructions } from "./task-text.ts";
 
 const MAX_DIFF_CHARS = 40_000;
