@@ -1,13 +1,15 @@
+import { execFile } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 
 /** What each `bench/*.bench.ts` module's default export resolves to: a section of RESULTS.md. */
 export type BenchSection = { title: string; markdown: string };
 
 const benchDir = import.meta.dirname;
-const only = process.argv.slice(2);
+const SECTION_FLAG = "--section";
 
 function machineDescription(): string {
   const cpus = os.cpus();
@@ -17,28 +19,51 @@ function machineDescription(): string {
     `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- os: ${os.type()} ${os.release()} (${os.arch()})`,
     `- node: ${process.version}`,
+    `- PostgreSQL for the server rows: ${process.env.TEST_DATABASE_URL ? "TEST_DATABASE_URL" : "not set (server rows skipped)"}`,
   ].join("\n");
 }
 
-const files = (await readdir(benchDir))
-  .filter((file) => file.endsWith(".bench.ts"))
-  .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
-  .sort();
-const sections: BenchSection[] = [];
-for (const file of files) {
-  console.error(`bench: ${file}`);
+/** Runs one bench module in this process and prints its section as JSON (the child's side). */
+async function runSection(file: string): Promise<void> {
   const module = (await import(pathToFileURL(path.join(benchDir, file)).href)) as {
     default: () => Promise<BenchSection>;
   };
-  const section = await module.default();
-  console.log(`\n## ${section.title}\n\n${section.markdown}`);
-  sections.push(section);
+  process.stdout.write(JSON.stringify(await module.default()));
 }
-if (only.length === 0) {
-  const body = sections.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join("\n");
-  await writeFile(
-    path.join(benchDir, "RESULTS.md"),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios compare against the baseline measured in the same run.\n\n## Machine\n\n${machineDescription()}\n\n${body}`,
-  );
-  console.error("bench: wrote bench/RESULTS.md");
+
+/**
+ * Each bench runs in a process of its own: one that loaded an embedded database or spawned workers
+ * would otherwise slow the next one's measurements (a larger process forks more slowly).
+ */
+async function runIsolated(file: string): Promise<BenchSection> {
+  const { stdout } = await promisify(execFile)(process.execPath, [import.meta.filename, SECTION_FLAG, file], {
+    maxBuffer: 64 * 2 ** 20,
+    env: process.env,
+  });
+  return JSON.parse(stdout) as BenchSection;
+}
+
+const args = process.argv.slice(2);
+if (args[0] === SECTION_FLAG && args[1]) {
+  await runSection(args[1]);
+} else {
+  const files = (await readdir(benchDir))
+    .filter((file) => file.endsWith(".bench.ts"))
+    .filter((file) => args.length === 0 || args.some((name) => file.includes(name)))
+    .sort();
+  const sections: BenchSection[] = [];
+  for (const file of files) {
+    console.error(`bench: ${file}`);
+    const section = await runIsolated(file);
+    console.log(`\n## ${section.title}\n\n${section.markdown}`);
+    sections.push(section);
+  }
+  if (args.length === 0) {
+    const body = sections.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join("\n");
+    await writeFile(
+      path.join(benchDir, "RESULTS.md"),
+      `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios compare against the baseline measured in the same run. Each benchmark runs in a process of its own.\n\n## Machine\n\n${machineDescription()}\n\n${body}`,
+    );
+    console.error("bench: wrote bench/RESULTS.md");
+  }
 }
