@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { Job } from "pg-boss";
 import type { Logger } from "../logger.ts";
-import type { Database } from "../store/database.ts";
+import type { Database, Queryable } from "../store/database.ts";
 import { LANE_QUEUES, LOST_QUEUE, type TaskJob, type TaskQueue } from "../store/queue.ts";
 import { createStepRecorder } from "../store/steps.ts";
 import {
@@ -13,10 +13,11 @@ import {
   recordSideEffect,
   requeueTask,
   startAttemptWithinLimit,
+  type Task,
   type TaskOutcome,
 } from "../store/tasks.ts";
 import { createTranscriptRecorder } from "../store/transcripts.ts";
-import { TaskAbortedError, type TaskHandlers } from "./task-handler.ts";
+import { TaskAbortedError, type TaskContext, type TaskHandlers } from "./task-handler.ts";
 
 export type WorkerOptions = {
   db: Database;
@@ -44,6 +45,24 @@ export type Worker = {
    */
   stop(): Promise<void>;
 };
+
+/**
+ * What a handler gets for one attempt of a task: its recorders write to the database as they go.
+ *
+ * @example
+ * const outcome = await handler(createTaskContext(db, task, controller.signal, log));
+ */
+export function createTaskContext(db: Queryable, task: Task, signal: AbortSignal, log: Logger): TaskContext {
+  return {
+    task,
+    signal,
+    steps: createStepRecorder(db, task.id, task.attempt),
+    transcript: createTranscriptRecorder(db, task.id, task.attempt),
+    recordSideEffect: (key, value) => recordSideEffect(db, task.id, key, value),
+    addTokens: (tokens) => addTokens(db, task.id, tokens),
+    log,
+  };
+}
 
 /** How long a task waits when its repository already runs as many tasks as allowed. */
 const REPOSITORY_BUSY_DELAY_SECONDS = 2;
@@ -98,15 +117,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       const handler = handlers.get(task.kind);
       try {
         if (!handler) throw new Error(`no handler for task kind "${task.kind}" in this worker`);
-        outcome = await handler({
-          task,
-          signal: controller.signal,
-          steps: createStepRecorder(db, task.id, task.attempt),
-          transcript: createTranscriptRecorder(db, task.id, task.attempt),
-          recordSideEffect: (key, value) => recordSideEffect(db, task.id, key, value),
-          addTokens: (tokens) => addTokens(db, task.id, tokens),
-          log: taskLog,
-        });
+        outcome = await handler(createTaskContext(db, task, controller.signal, taskLog));
       } catch (error) {
         const reason = controller.signal.aborted ? controller.signal.reason : undefined;
         if (reason instanceof TaskAbortedError && reason.reason === "shutdown") {

@@ -6,19 +6,11 @@ import type { ModelClient, ModelTurn } from "../../../src/agent/model.ts";
 import { createReplayModel } from "../../../src/agent/models/replay.ts";
 import { readTranscript } from "../../../src/agent/transcript.ts";
 import type { GitHubApp } from "../../../src/github/installation.ts";
-import { createStepRecorder, listSteps, type Step } from "../../../src/store/steps.ts";
-import {
-  addTokens,
-  createTask,
-  getTask,
-  recordSideEffect,
-  startAttempt,
-  type Task,
-  type TaskOutcome,
-} from "../../../src/store/tasks.ts";
-import { createTranscriptRecorder } from "../../../src/store/transcripts.ts";
+import { listSteps, type Step } from "../../../src/store/steps.ts";
+import { createTask, getTask, startAttempt, type Task, type TaskOutcome } from "../../../src/store/tasks.ts";
 import { createGitHubTaskHandler, type GitHubTaskSpec } from "../../../src/tasks/github-task.ts";
 import type { TaskContext } from "../../../src/worker/task-handler.ts";
+import { createTaskContext } from "../../../src/worker/worker.ts";
 import { Workspaces } from "../../../src/workspace/workspace.ts";
 import { transcriptPath } from "../../agent/helpers/fixtures.ts";
 import { testOctokit } from "../../github/octokit.ts";
@@ -180,15 +172,7 @@ export async function openTaskWorld(): Promise<TaskWorld> {
       const task = await startAttempt(db, taskId, "test-worker");
       if (!task) throw new Error(`task ${taskId} cannot start another attempt`);
       const controller = options.controller ?? new AbortController();
-      const context: TaskContext = {
-        task,
-        signal: controller.signal,
-        steps: createStepRecorder(db, task.id, task.attempt),
-        transcript: createTranscriptRecorder(db, task.id, task.attempt),
-        recordSideEffect: (key, value) => recordSideEffect(db, task.id, key, value),
-        addTokens: (tokens) => addTokens(db, task.id, tokens),
-        log,
-      };
+      const context = createTaskContext(db, task, controller.signal, log);
       const handler = createGitHubTaskHandler(
         {
           settings: { sandbox: "auto" },
