@@ -62,11 +62,12 @@ const MAX_LINE = 300;
 
 const clip = (text: string) => (text.length > MAX_LINE ? `${text.slice(0, MAX_LINE - 3)}...` : text);
 
-function renderPlan(plan: PlanItem[]): string[] {
+/** The checklist; the step in progress is marked only while the task runs (a finished task has no "now"). */
+function renderPlan(plan: PlanItem[], active: boolean): string[] {
   if (plan.length === 0) return [];
   const shown = plan.slice(0, MAX_PLAN_ITEMS).map((item) => {
     const text = escapeInline(clip(item.step));
-    return `- ${PLAN_ICONS[item.status]} ${item.status === "in_progress" ? `**${text}** ← now` : text}`;
+    return `- ${PLAN_ICONS[item.status]} ${active && item.status === "in_progress" ? `**${text}** ← now` : text}`;
   });
   if (plan.length > MAX_PLAN_ITEMS) shown.push(`- ... and ${plan.length - MAX_PLAN_ITEMS} more`);
   return ["**Plan**", "", ...shown, ""];
@@ -112,7 +113,7 @@ export function renderProgressComment(view: ProgressView): string {
     "",
     stats.join(" · "),
     "",
-    ...renderPlan(view.plan),
+    ...renderPlan(view.plan, active),
   ];
   if (view.currentStep && active)
     lines.push(`**Now:** ${escapeInline(clip(view.currentStep.description))}`, "");

@@ -76,7 +76,13 @@ export const fixTask: GitHubTaskSpec = {
           },
         );
         if (pull.created) await requestReview(octokit, { owner, repo }, pull.number, requester);
-        return { result: { pullRequest: { number: pull.number, url: pull.url } }, prUrl: pull.url };
+        return {
+          result: {
+            pullRequest: { number: pull.number, url: pull.url },
+            reason: firstLine(pushed.summary.summary, 280),
+          },
+          prUrl: pull.url,
+        };
       },
     };
   },

@@ -56,6 +56,8 @@ describe("renderProgressComment", () => {
     expect(body).toContain("✅ Done");
     expect(body).toContain("Opened [#7](https://github.com/o/r/pull/7).");
     expect(body).not.toContain("**Now:**");
+    expect(body).not.toContain("← now");
+    expect(body).toContain("- [ ] Fix \\`parse\\(\\)\\`\n");
     expect(body).not.toContain("to stop");
     expect(body).toContain("<sub>[Step log](https://loopwright.example/tasks/t_42)</sub>");
     expect(
