@@ -56,6 +56,7 @@ export async function createTaskHandlers(settings: Settings, log: Logger): Promi
     github = createGitHubApp(settings, log);
   } catch (error) {
     const reason = (error as Error).message;
+    log.info({ reason }, "GitHub tasks (fix, iterate) will fail in this process");
     for (const kind of ["fix", "iterate"]) handlers.set(kind, withoutGitHub(reason));
   }
   if (github) {
