@@ -126,7 +126,7 @@ export function formatTranscriptLine(turn: ModelTurn): string {
  * before the loop sees it (a file, a database table: any sink).
  *
  * @example
- * const model = recordModelTurns(createModel(options), (line) => transcript.append(JSON.parse(line)));
+ * const model = recordModelTurns(createModel(options), (line) => transcript.append(line));
  */
 export function recordModelTurns(model: ModelClient, onTurn: (line: string) => Promise<void>): ModelClient {
   // Writes are chained so lines land in turn order even if a caller overlaps requests.

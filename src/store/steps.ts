@@ -1,4 +1,5 @@
 import type { Queryable } from "./database.ts";
+import { orderedWrites } from "./ordered-writes.ts";
 import { capPayload } from "./payload.ts";
 
 export type Step = {
@@ -29,30 +30,24 @@ export type StepRecorder = {
  * await steps.record({ kind: "tool_call", payload: { name: "shell", argv } });
  */
 export function createStepRecorder(db: Queryable, taskId: number, attempt: number): StepRecorder {
-  let seq = 0;
-  let last: Promise<void> = Promise.resolve();
+  const next = orderedWrites();
   return {
-    record(step) {
-      const current = seq++;
-      const write = last.then(async () => {
-        await db.query(
+    record: (step) =>
+      next((seq) =>
+        db.query(
           `insert into loopwright.steps (task_id, attempt, seq, kind, started_at, duration_ms, payload)
            values ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
           [
             taskId,
             attempt,
-            current,
+            seq,
             step.kind,
             step.startedAt ?? new Date(),
             step.durationMs === undefined ? null : Math.round(step.durationMs),
             JSON.stringify(capPayload(step.payload ?? {})),
           ],
-        );
-      });
-      // A failed write is reported to its own caller; later steps still get written.
-      last = write.catch(() => {});
-      return write;
-    },
+        ),
+      ),
   };
 }
 

@@ -1,8 +1,9 @@
 import type { Queryable } from "./database.ts";
+import { orderedWrites } from "./ordered-writes.ts";
 
 export type TranscriptRecorder = {
-  /** Stores the next model turn, exactly as the replay transcript format holds it. */
-  append(entry: unknown): Promise<void>;
+  /** Stores the next model turn: one line of the replay transcript format, kept verbatim. */
+  append(line: string): Promise<void>;
 };
 
 /**
@@ -11,23 +12,18 @@ export type TranscriptRecorder = {
  *
  * @example
  * const transcript = createTranscriptRecorder(db, task.id, task.attempt);
- * await transcript.append(turnEntry);
+ * await transcript.append(formatTranscriptLine(turn));
  */
 export function createTranscriptRecorder(db: Queryable, taskId: number, attempt: number): TranscriptRecorder {
-  let turn = 0;
-  let last: Promise<void> = Promise.resolve();
+  const next = orderedWrites();
   return {
-    append(entry) {
-      const current = turn++;
-      const write = last.then(async () => {
-        await db.query(
+    append: (line) =>
+      next((turn) =>
+        db.query(
           "insert into loopwright.transcripts (task_id, attempt, turn, line) values ($1, $2, $3, $4)",
-          [taskId, attempt, current, JSON.stringify(entry)],
-        );
-      });
-      last = write.catch(() => {});
-      return write;
-    },
+          [taskId, attempt, turn, line],
+        ),
+      ),
   };
 }
 

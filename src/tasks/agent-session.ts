@@ -126,7 +126,7 @@ export async function runAgentSession(
   }
 
   const events: AgentEvent[] = [];
-  const model = recordModelTurns(request.model, (line) => context.transcript.append(JSON.parse(line)));
+  const model = recordModelTurns(request.model, (line) => context.transcript.append(line));
   const agent = await runAgent({
     model,
     runner: sandbox,

@@ -151,8 +151,8 @@ describe.each(databaseKinds)("tasks, steps and the queue (%s)", (kind) => {
     const turn = {
       output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "done" }] }],
     };
-    await transcript.append({ turn: 0 });
-    await transcript.append(turn);
+    await transcript.append(JSON.stringify({ turn: 0 }));
+    await transcript.append(JSON.stringify(turn));
     expect(await readTranscript(db.reader, task.id)).toBe(
       `${JSON.stringify({ turn: 0 })}\n${JSON.stringify(turn)}\n`,
     );
