@@ -1,7 +1,5 @@
+import type { PlanItem } from "../agent/tools/tool.ts";
 import { condenseMarkdown, escapeInline, GITHUB_BODY_LIMIT, inlineCode, taskMarker } from "./markdown.ts";
-
-/** One item of the model's `update_plan` checklist (Codex's shape). */
-export type PlanItem = { step: string; status: "pending" | "in_progress" | "completed" };
 
 export type ProgressStatus = "queued" | "running" | "succeeded" | "no_changes" | "failed" | "stopped";
 
