@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { startQueue, type TaskQueue } from "../../src/store/queue.ts";
 import { listSteps } from "../../src/store/steps.ts";
-import { getTask, requestCancel, type TaskStatus } from "../../src/store/tasks.ts";
+import { getTask, requestCancel, type Task, type TaskStatus } from "../../src/store/tasks.ts";
 import type { TaskHandler } from "../../src/worker/task-handler.ts";
 import { startWorker, type WorkerOptions } from "../../src/worker/worker.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
@@ -122,20 +122,18 @@ describe.each(databaseKinds)("worker (%s)", (kind) => {
   it("runs interactive work while background work fills its lane, one task per repository at a time", async () => {
     const worker = await start({ concurrency: { interactive: 3, background: 1 }, repositoryConcurrency: 1 });
     try {
-      const background = await Promise.all(
-        ["w/bg1", "w/bg2"].map(
-          async (repository) =>
-            (
-              await queue.submit({
-                kind: "sleep",
-                lane: "background",
-                repository,
-                trigger: "cli",
-                input: { ms: 8_000 },
-              })
-            ).task,
-        ),
-      );
+      // Submitted one after the other so the lane takes bg1 first (concurrent submits may land in either order).
+      const background: Task[] = [];
+      for (const repository of ["w/bg1", "w/bg2"]) {
+        const { task } = await queue.submit({
+          kind: "sleep",
+          lane: "background",
+          repository,
+          trigger: "cli",
+          input: { ms: 8_000 },
+        });
+        background.push(task);
+      }
       await waitFor(() => statusOf(background[0]!.id, "running"));
       const sameRepo = await Promise.all(
         [1, 2].map(
