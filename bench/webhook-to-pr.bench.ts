@@ -91,7 +91,7 @@ async function runProcess(): Promise<{
     server = startCli(["serve"], {
       env: cleanEnv(world.env({ PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG ?? "warn" })),
     });
-    await waitForHttp(`http://127.0.0.1:${port}/ping`, TIMEOUT_MS);
+    await waitForHttp(`http://127.0.0.1:${port}/ready`, server, { status: 200, timeoutMs: TIMEOUT_MS });
     const startupMs = Date.now() - started;
     const timelines: Timeline[] = [];
     for (let run = 0; run <= 2 * WARM_RUNS; run += 1) {

@@ -1,20 +1,25 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApplicationFunction, Probot, run, Server } from "probot";
 import type { Settings } from "./config/settings.ts";
 import type { Logger } from "./logger.ts";
 
+/** An extra HTTP route: returns true when it answered the request. */
+export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+
 /**
- * Starts the HTTP server: webhooks at `settings.github.webhookPath` and `/ping` when the App's
- * credentials are set; otherwise (outside production) Probot's setup page, which registers the
- * GitHub App from `app.yml` and writes the credentials to `.env`.
+ * Starts the HTTP server: webhooks at `settings.github.webhookPath`, `/ping` and the given extra
+ * handlers when the App's credentials are set; otherwise (outside production) Probot's setup page,
+ * which registers the GitHub App from `app.yml` and writes the credentials to `.env`.
  *
  * @example
- * const server = await startServer(loadSettings(), createApp(), log);
+ * const server = await startServer(loadSettings(), createApp(deps), log, [readinessHandler(readiness)]);
  * await server.stop();
  */
 export async function startServer(
   settings: Settings,
   appFn: ApplicationFunction,
   log: Logger,
+  handlers: HttpHandler[] = [],
 ): Promise<Server> {
   const { appId, privateKey, webhookSecret, webhookPath, baseUrl } = settings.github;
   if (appId === undefined || privateKey === undefined) {
@@ -31,6 +36,7 @@ export async function startServer(
     log,
     Probot: Probot.defaults({ appId, privateKey, secret: webhookSecret, baseUrl, log }),
   });
+  for (const handler of handlers) server.addHandler(handler);
   await server.load(appFn);
   await server.start();
   return server;

@@ -4,7 +4,6 @@ import { defineCommand, UsageError } from "./command.ts";
 
 export const applyPatchCommand = defineCommand({
   name: "apply-patch",
-  summary: "Apply a Codex-format patch (*** Begin Patch …) from stdin to the current directory",
   usage: `
 Usage: loopwright apply-patch < change.patch
 

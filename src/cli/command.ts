@@ -18,8 +18,6 @@ type ParsedValues<O extends ParseArgsOptionsConfig> = {
 /** One `loopwright` subcommand: its help text, its options, and what it does. */
 export type CliCommand = {
   name: string;
-  /** One line for the command list. */
-  summary: string;
   /** Runs the command with its own arguments (the words after its name); resolves to the exit code. */
   main(argv: string[]): Promise<number>;
 };
@@ -30,14 +28,13 @@ export type CliCommand = {
  *
  * @example
  * export const hello = defineCommand({
- *   name: "hello", summary: "Say hello", usage: "loopwright hello [--loud] NAME",
+ *   name: "hello", usage: "loopwright hello [--loud] NAME",
  *   options: { loud: { type: "boolean" } }, positionals: { min: 1, max: 1 },
  *   run: async ({ values, positionals }) => { console.log(`hi ${positionals[0]}`); return 0; },
  * });
  */
 export function defineCommand<const O extends ParseArgsOptionsConfig>(spec: {
   name: string;
-  summary: string;
   usage: string;
   options: O;
   positionals?: { min?: number; max?: number };
@@ -45,7 +42,6 @@ export function defineCommand<const O extends ParseArgsOptionsConfig>(spec: {
 }): CliCommand {
   return {
     name: spec.name,
-    summary: spec.summary,
     async main(argv) {
       if (argv.includes("--help") || argv.includes("-h")) {
         console.log(`${spec.usage.trim()}\n`);

@@ -1,22 +1,53 @@
-import { applyPatchCommand } from "./apply-patch.ts";
 import type { CliCommand } from "./command.ts";
-import { replayCommand } from "./replay.ts";
-import { runCommand } from "./run.ts";
-import { sandboxCommand } from "./sandbox.ts";
-import { serveCommand } from "./serve.ts";
-import { submitCommand } from "./submit.ts";
-import { taskCommand, tasksCommand } from "./tasks.ts";
-import { workerCommand } from "./worker.ts";
+
+/** A subcommand as `loopwright --help` lists it; its module (and what that imports) loads only when run. */
+export type CommandEntry = { name: string; summary: string; load(): Promise<CliCommand> };
 
 /** Every `loopwright` subcommand, in the order `loopwright --help` lists them. */
-export const commands: CliCommand[] = [
-  serveCommand,
-  applyPatchCommand,
-  runCommand,
-  replayCommand,
-  workerCommand,
-  submitCommand,
-  tasksCommand,
-  taskCommand,
-  sandboxCommand,
+export const commands: CommandEntry[] = [
+  {
+    name: "serve",
+    summary: "Run the GitHub App: webhook server (setup page until the App is registered)",
+    load: async () => (await import("./serve.ts")).serveCommand,
+  },
+  {
+    name: "apply-patch",
+    summary: "Apply a Codex-format patch (*** Begin Patch …) from stdin to the current directory",
+    load: async () => (await import("./apply-patch.ts")).applyPatchCommand,
+  },
+  {
+    name: "run",
+    summary: "Run the agent on a local folder: one task, steps printed as they happen",
+    load: async () => (await import("./run.ts")).runCommand,
+  },
+  {
+    name: "replay",
+    summary: "Replay a recorded transcript through the agent loop on a local folder",
+    load: async () => (await import("./replay.ts")).replayCommand,
+  },
+  {
+    name: "worker",
+    summary: "Run a worker that claims tasks from the PostgreSQL queue (DATABASE_URL)",
+    load: async () => (await import("./worker.ts")).workerCommand,
+  },
+  {
+    name: "submit",
+    summary: "Queue an agent task on any git repository; a worker pushes agent/run-<id> back to it",
+    load: async () => (await import("./submit.ts")).submitCommand,
+  },
+  {
+    name: "tasks",
+    summary: "List recent tasks",
+    load: async () => (await import("./tasks.ts")).tasksCommand,
+  },
+  {
+    name: "task",
+    summary: "Show one task and its step log",
+    load: async () => (await import("./tasks.ts")).taskCommand,
+  },
+  {
+    name: "sandbox",
+    summary: "Run one command in the sandbox exactly as the agent's shell tool would",
+    load: async () => (await import("./sandbox.ts")).sandboxCommand,
+  },
 ];

@@ -20,13 +20,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(overview());
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = commands.find((candidate) => candidate.name === name);
+  if (!entry) {
     console.error(`loopwright: unknown command ${JSON.stringify(name)}\n\n${overview()}`);
     return 2;
   }
   try {
-    return await command.main(rest);
+    return await (await entry.load()).main(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`loopwright ${name}: ${error.message}\nRun 'loopwright ${name} --help' for usage.`);

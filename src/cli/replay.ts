@@ -5,7 +5,6 @@ import { runAgentFromCli } from "./run.ts";
 
 export const replayCommand = defineCommand({
   name: "replay",
-  summary: "Replay a recorded transcript through the agent loop on a local folder",
   usage: `
 Usage: loopwright replay FILE [--cwd DIR] [--json]
 

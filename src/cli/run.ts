@@ -81,7 +81,6 @@ function taskText(positionals: string[]): string {
 
 export const runCommand = defineCommand({
   name: "run",
-  summary: "Run the agent on a local folder: one task, steps printed as they happen",
   usage: `
 Usage: loopwright run [--cwd DIR] [--model NAME] [--api responses|chat] [--replay FILE]
                       [--transcript-out FILE] [--max-steps N] [--json] "TASK"

@@ -8,7 +8,6 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 export const sandboxCommand = defineCommand({
   name: "sandbox",
-  summary: "Run one command in the sandbox exactly as the agent's shell tool would",
   usage: `
 Usage: loopwright sandbox [--network] [--cwd DIR] [--timeout-ms N] -- CMD [ARGS…]
 

@@ -141,7 +141,6 @@ async function waitForTask(
 
 export const submitCommand = defineCommand({
   name: "submit",
-  summary: "Queue an agent task on any git repository; a worker pushes agent/run-<id> back to it",
   usage: `
 Usage: loopwright submit --repo URL_OR_PATH [--ref REF] [--replay FILE] [--wait] "TASK"
 

@@ -42,7 +42,6 @@ export function stepLine(step: Step): string {
 
 export const tasksCommand = defineCommand({
   name: "tasks",
-  summary: "List recent tasks",
   usage: `
 Usage: loopwright tasks [--status STATUS] [--limit N] [--json]
 
@@ -69,7 +68,6 @@ ${TASK_STATUSES.join(", ")}.`,
 
 export const taskCommand = defineCommand({
   name: "task",
-  summary: "Show one task and its step log",
   usage: `
 Usage: loopwright task [--json] ID
 

@@ -6,7 +6,6 @@ import { waitForShutdownSignal } from "./signals.ts";
 
 export const workerCommand = defineCommand({
   name: "worker",
-  summary: "Run a worker that claims tasks from the PostgreSQL queue (DATABASE_URL)",
   usage: `
 Usage: loopwright worker
 

@@ -9,24 +9,39 @@ import { startWorker, type Worker } from "./worker.ts";
 
 export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
 
+/** Told what start-up is doing now, e.g. for the /ready answer. */
+export type StartupPhaseListener = (phase: string) => void;
+
 /**
  * Opens the database from the settings, migrates it, starts the queue and a worker with every
  * task kind's handler; `stop()` undoes it all in order (running tasks get the grace period).
  * Meanwhile it checks the sandbox once, so the first task does not wait for that check and a
- * sandbox that does not work here is logged at start-up (tasks then fail saying why).
+ * sandbox that does not work here is logged at start-up (tasks then fail saying why). Each phase
+ * is logged with its duration, so a slow start says where the time goes.
  *
  * @example
- * const runtime = await startWorkerRuntime(settings, log);
+ * const runtime = await startWorkerRuntime(settings, log, (phase) => readiness.set(phase));
  * await runtime.stop();
  */
-export async function startWorkerRuntime(settings: Settings, log: Logger): Promise<WorkerRuntime> {
+export async function startWorkerRuntime(
+  settings: Settings,
+  log: Logger,
+  onPhase: StartupPhaseListener = () => {},
+): Promise<WorkerRuntime> {
   // The outcome is cached for the process; a failure is logged there and reported by each task.
   detectSandboxMode(settings.sandbox, log).catch(() => {});
-  const db = await openDatabase(databaseOptions(settings));
+  const phase = startupPhases(log, onPhase);
+  const options = databaseOptions(settings);
+  const db = await phase(
+    options.url
+      ? "connecting to PostgreSQL"
+      : `opening the embedded database in ${options.dataDir} (a first start creates it, which takes a few seconds)`,
+    () => openDatabase(options),
+  );
   try {
-    await migrate(db);
+    await phase("applying database migrations", () => migrate(db));
     const tasks = await createTaskHandlers(settings, log);
-    const queue = await startQueue(db);
+    const queue = await phase("starting the task queue", () => startQueue(db));
     const worker = await startWorker({
       db,
       queue,
@@ -52,4 +67,16 @@ export async function startWorkerRuntime(settings: Settings, log: Logger): Promi
     await db.close();
     throw error;
   }
+}
+
+/** Runs start-up steps one by one, telling the listener and the log what each is and how long it took. */
+function startupPhases(log: Logger, onPhase: StartupPhaseListener) {
+  return async <T>(what: string, step: () => Promise<T>): Promise<T> => {
+    onPhase(what);
+    log.info(`start-up: ${what}`);
+    const started = performance.now();
+    const result = await step();
+    log.info({ ms: Math.round(performance.now() - started) }, `start-up: ${what}: done`);
+    return result;
+  };
 }

@@ -10,7 +10,9 @@ describe("loopwright serve", () => {
     running = undefined;
   });
 
-  it("serves the GitHub App setup page and /ping when no credentials are set", async () => {
+  it("serves the GitHub App setup page and /ping when no credentials are set", {
+    timeout: 300_000,
+  }, async () => {
     const port = await freePort();
     running = startCli(["serve"], {
       env: cleanEnv({
@@ -20,7 +22,7 @@ describe("loopwright serve", () => {
         LOOPWRIGHT_DATA_DIR: "",
       }),
     });
-    const ping = await waitForHttp(`http://127.0.0.1:${port}/ping`);
+    const ping = await waitForHttp(`http://127.0.0.1:${port}/ping`, running);
     expect(ping.status).toBe(200);
     expect(await ping.text()).toBe("PONG");
 
@@ -36,10 +38,10 @@ describe("loopwright serve", () => {
     expect(manifest.default_permissions.workflows).toBeUndefined();
   });
 
-  it("stops on SIGTERM with exit code 0", async () => {
+  it("stops on SIGTERM with exit code 0, even while still starting", { timeout: 300_000 }, async () => {
     const port = await freePort();
     running = startCli(["serve"], { env: cleanEnv({ PORT: String(port), NO_SMEE_SETUP: "true" }) });
-    await waitForHttp(`http://localhost:${port}/ping`);
+    await waitForHttp(`http://localhost:${port}/ping`, running);
     running.child.kill("SIGTERM");
     expect(await running.exited).toBe(0);
   });

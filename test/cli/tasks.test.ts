@@ -45,5 +45,5 @@ describe("loopwright tasks / task / worker", () => {
     const worker = await runCli(["worker"], { env });
     expect(worker.code).toBe(2);
     expect(worker.output).toContain("a separate worker needs DATABASE_URL");
-  }, 60_000);
+  }, 300_000);
 });

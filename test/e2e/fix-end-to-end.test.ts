@@ -22,12 +22,12 @@ describe("/agent fix, end to end as processes", () => {
   });
 
   it("turns a signed issue comment into a pushed branch and a pull request with the step log", {
-    timeout: 120_000,
+    timeout: 400_000,
   }, async () => {
     world = await startGitHubWorld({ fixture: "sum", transcript: "fix-sum" });
     const port = await freePort();
     server = startCli(["serve"], { env: cleanEnv(world.env({ PORT: String(port) })) });
-    await waitForHttp(`http://127.0.0.1:${port}/ping`);
+    await waitForHttp(`http://127.0.0.1:${port}/ready`, server, { status: 200 });
 
     const response = await deliverWebhook(
       `http://127.0.0.1:${port}/api/github/webhooks`,

@@ -50,17 +50,35 @@ export async function runCli(
   return { code, output: running.output() };
 }
 
-/** Polls an HTTP URL until it answers (any status) or the deadline passes. */
-export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<Response> {
+/**
+ * Waits until a started CLI process answers `url` with `status` (any status when omitted). Readiness-
+ * based: it polls for as long as the process lives and fails at once, with the process output, if it
+ * exits. The deadline only guards against a hang; it is far longer than a loaded machine's start-up.
+ */
+export async function waitForHttp(
+  url: string,
+  running: RunningCli,
+  options: { status?: number; timeoutMs?: number } = {},
+): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? 240_000;
   const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
+  let exitCode: number | null | undefined;
+  running.exited.then((code) => {
+    exitCode = code;
+  });
+  let last = "no answer yet";
   while (Date.now() < deadline) {
-    try {
-      return await fetch(url, { redirect: "manual" });
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    if (exitCode !== undefined) {
+      throw new Error(`the process exited (${exitCode}) before ${url} answered:\n${running.output()}`);
     }
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (options.status === undefined || response.status === options.status) return response;
+      last = `status ${response.status}: ${await response.text()}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last}):\n${running.output()}`);
 }
