@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApplicationFunction, Probot, run, Server } from "probot";
 import type { Settings } from "./config/settings.ts";
+import { RedactingOctokit } from "./github/redacting-octokit.ts";
 import type { Logger } from "./logger.ts";
 
 /** An extra HTTP route: returns true when it answered the request. */
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 
+/** Sees every request as it arrives (e.g. to count webhook deliveries), never answers it. */
+export type RequestObserver = (request: IncomingMessage, response: ServerResponse) => void;
+
 /**
  * Starts the HTTP server: webhooks at `settings.github.webhookPath`, `/ping` and the given extra
- * handlers when the App's credentials are set; otherwise (outside production) Probot's setup page,
+ * handlers when the App's credentials are set (`observe` sees every request, webhooks included); otherwise (outside production) Probot's setup page,
  * which registers the GitHub App from `app.yml` and writes the credentials to `.env`.
  *
  * @example
@@ -20,6 +24,7 @@ export async function startServer(
   appFn: ApplicationFunction,
   log: Logger,
   handlers: HttpHandler[] = [],
+  observe?: RequestObserver,
 ): Promise<Server> {
   const { appId, privateKey, webhookSecret, webhookPath, baseUrl } = settings.github;
   if (appId === undefined || privateKey === undefined) {
@@ -34,10 +39,18 @@ export async function startServer(
     port: settings.server.port,
     webhookPath,
     log,
-    Probot: Probot.defaults({ appId, privateKey, secret: webhookSecret, baseUrl, log }),
+    Probot: Probot.defaults({
+      appId,
+      privateKey,
+      secret: webhookSecret,
+      baseUrl,
+      log,
+      Octokit: RedactingOctokit,
+    }),
   });
   for (const handler of handlers) server.addHandler(handler);
   await server.load(appFn);
-  await server.start();
+  const listening = await server.start();
+  if (observe) listening.on("request", observe);
   return server;
 }

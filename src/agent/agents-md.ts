@@ -1,9 +1,10 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { resolveWorkspacePath, WorkspacePathError } from "./tools/workspace-path.ts";
+import { WorkspaceFileError, type WorkspaceFiles } from "./workspace-files.ts";
 
 /** The most project instructions given to the model, in bytes, as Codex caps them. */
 export const AGENTS_MD_MAX_BYTES = 32 * 1024;
+/** A larger AGENTS.md is not read at all: it could not be given whole anyway. */
+const MAX_READ_BYTES = 1024 * 1024;
 
 /** The folders from `root` down to `cwd`, both included. */
 function foldersDown(root: string, cwd: string): string[] {
@@ -15,13 +16,16 @@ function foldersDown(root: string, cwd: string): string[] {
 /**
  * Reads the `AGENTS.md` files from the workspace root down to the working folder, each wrapped
  * with the folder it came from, together at most `maxBytes` (the deepest are cut, as they come
- * last). A file that is a symlink out of the workspace is skipped. Resolves to "" when there is none.
+ * last). They are read through `files` (inside the sandbox), so an `AGENTS.md` that is a symlink out of
+ * the workspace reads nothing of the host; such a file, or one that cannot be read, is skipped.
+ * Resolves to "" when there is none.
  *
  * @example
- * await collectAgentsMd("/work/repo", "/work/repo/packages/api");
+ * await collectAgentsMd(sandbox.files, "/work/repo", "/work/repo/packages/api");
  * // '<agents_md folder=".">\n…\n</agents_md>\n\n<agents_md folder="packages/api">\n…\n</agents_md>'
  */
 export async function collectAgentsMd(
+  files: WorkspaceFiles,
   root: string,
   cwd: string,
   maxBytes = AGENTS_MD_MAX_BYTES,
@@ -32,12 +36,9 @@ export async function collectAgentsMd(
     if (remaining <= 0) break;
     let text: string;
     try {
-      const file = resolveWorkspacePath(root, folder, "AGENTS.md");
-      text = await readFile(file, "utf8");
+      text = (await files.readFile(path.join(folder, "AGENTS.md"), MAX_READ_BYTES)).toString("utf8");
     } catch (error) {
-      if (error instanceof WorkspacePathError) continue;
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" || code === "EACCES") continue;
+      if (error instanceof WorkspaceFileError) continue;
       throw error;
     }
     const bytes = Buffer.from(text.trim(), "utf8");

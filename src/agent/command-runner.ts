@@ -1,4 +1,5 @@
-/** How the agent's `shell` tool runs a command; the sandbox (src/workspace/) provides the real one. */
+/** How the agent's tools run commands and touch files; the sandbox (src/workspace/) provides the real one. */
+import type { WorkspaceFiles } from "./workspace-files.ts";
 
 export type CommandRequest = {
   /** Program and arguments; a shell command line arrives as ["bash", "-lc", line]. */
@@ -31,4 +32,14 @@ export type SandboxPolicy = {
 export interface CommandRunner {
   readonly policy: SandboxPolicy;
   run(request: CommandRequest): Promise<CommandResult>;
+  /** The workspace's files, reached from inside the same boundary as the commands. */
+  readonly files: WorkspaceFiles;
+}
+
+/**
+ * Thrown by a runner when the task as a whole crossed one of its limits (e.g. the workspace's disk
+ * budget): the command was stopped and the task must end, saying why.
+ */
+export class TaskLimitError extends Error {
+  override name = "TaskLimitError";
 }

@@ -78,7 +78,7 @@ export type FinalEvent = EventBase & {
   /** A finishing tool's structured result (e.g. a review), when one ended the task. */
   result: unknown;
   /** Which budget ran out, for `budget_exhausted`. */
-  budget: "steps" | "tokens" | "wall_time" | null;
+  budget: "steps" | "tokens" | "wall_time" | "disk" | null;
   /** The model failure, for `model_error`. */
   error: { kind: ModelErrorKind; message: string } | null;
   /** The last thing the assistant said, useful when the task did not complete. */

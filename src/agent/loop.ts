@@ -215,7 +215,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       : undefined;
   deadline?.unref();
 
-  const prefix = await buildPrefix({ root, cwd, policy: runner.policy, now: now() });
+  const prefix = await buildPrefix({ root, cwd, policy: runner.policy, files: runner.files, now: now() });
   let history: InputItem[] = [...prefix, taskMessage(options.task)];
   const tokens = zeroTokens();
   const counts = { steps: 0, toolCalls: 0, compactions: 0 };
@@ -413,6 +413,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
           });
         }
         if (stop.signal.aborted) return await stopped();
+        if (routed.limit)
+          return await finish("budget_exhausted", `Stopped: ${routed.limit}`, { budget: "disk" });
         if (routed.finish)
           return await finish("completed", routed.finish.message, { result: routed.finish.result });
       }

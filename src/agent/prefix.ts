@@ -3,11 +3,14 @@ import { collectAgentsMd } from "./agents-md.ts";
 import type { SandboxPolicy } from "./command-runner.ts";
 import type { InputItem } from "./model.ts";
 import { SHELL_DEFAULT_TIMEOUT_MS, SHELL_MAX_TIMEOUT_MS } from "./tools/shell.ts";
+import type { WorkspaceFiles } from "./workspace-files.ts";
 
 export type PrefixOptions = {
   root: string;
   cwd: string;
   policy: SandboxPolicy;
+  /** Where AGENTS.md files are read from (inside the sandbox). */
+  files: WorkspaceFiles;
   /** The date given to the model; fixed when the task starts so the prefix never changes. */
   now: Date;
   shell?: string;
@@ -61,11 +64,11 @@ export function describeEnvironment(options: { cwd: string; shell: string; now: 
  * Built once per task; compaction keeps them as they are.
  *
  * @example
- * const prefix = await buildPrefix({ root, cwd: root, policy: runner.policy, now: new Date() });
+ * const prefix = await buildPrefix({ root, cwd: root, policy: runner.policy, files: runner.files, now: new Date() });
  */
 export async function buildPrefix(options: PrefixOptions): Promise<InputItem[]> {
   const items = [message("developer", describeSandbox(options.policy))];
-  const agentsMd = await collectAgentsMd(options.root, options.cwd);
+  const agentsMd = await collectAgentsMd(options.files, options.root, options.cwd);
   if (agentsMd !== "")
     items.push(message("user", `Project instructions from AGENTS.md files:\n\n${agentsMd}`));
   items.push(

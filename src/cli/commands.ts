@@ -1,12 +1,17 @@
 import type { CliCommand } from "./command.ts";
 
-/** A subcommand as `loopwright --help` lists it; its module (and what that imports) loads only when run. */
-export type CommandEntry = { name: string; summary: string; load(): Promise<CliCommand> };
+/**
+ * A subcommand as `loopwright --help` lists it; its module (and what that imports) loads only when
+ * run. `ownsData`: it writes Loopwright's data folder (database, mirrors, workspaces), so it runs
+ * with a private umask.
+ */
+export type CommandEntry = { name: string; summary: string; ownsData?: boolean; load(): Promise<CliCommand> };
 
 /** Every `loopwright` subcommand, in the order `loopwright --help` lists them. */
 export const commands: CommandEntry[] = [
   {
     name: "serve",
+    ownsData: true,
     summary: "Run the GitHub App: webhook server (setup page until the App is registered)",
     load: async () => (await import("./serve.ts")).serveCommand,
   },
@@ -27,21 +32,25 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "worker",
+    ownsData: true,
     summary: "Run a worker that claims tasks from the PostgreSQL queue (DATABASE_URL)",
     load: async () => (await import("./worker.ts")).workerCommand,
   },
   {
     name: "submit",
+    ownsData: true,
     summary: "Queue an agent task on any git repository; a worker pushes agent/run-<id> back to it",
     load: async () => (await import("./submit.ts")).submitCommand,
   },
   {
     name: "tasks",
+    ownsData: true,
     summary: "List recent tasks",
     load: async () => (await import("./tasks.ts")).tasksCommand,
   },
   {
     name: "task",
+    ownsData: true,
     summary: "Show one task and its step log",
     load: async () => (await import("./tasks.ts")).taskCommand,
   },

@@ -25,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`loopwright: unknown command ${JSON.stringify(name)}\n\n${overview()}`);
     return 2;
   }
+  // Files of the database, mirrors and workspaces are created readable by this user only.
+  if (entry.ownsData) process.umask(0o077);
   try {
     return await (await entry.load()).main(rest);
   } catch (error) {

@@ -38,7 +38,7 @@ export type AgentRunOptions = {
 export async function runAgentFromCli(options: AgentRunOptions): Promise<number> {
   const settings = loadSettings();
   const cwd = path.resolve(options.cwd ?? ".");
-  const runner = await createSandbox({ mode: settings.sandbox, workspace: cwd });
+  await using runner = await createSandbox({ mode: settings.sandbox, workspace: cwd });
   const model = options.transcriptOut
     ? await recordTranscript(options.model, options.transcriptOut)
     : options.model;

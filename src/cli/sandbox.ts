@@ -1,6 +1,8 @@
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { loadSettings } from "../config/settings.ts";
 import { createLogger } from "../logger.ts";
+import { defaultAllowedHosts } from "../workspace/network-policy.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
@@ -9,16 +11,20 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 export const sandboxCommand = defineCommand({
   name: "sandbox",
   usage: `
-Usage: loopwright sandbox [--network] [--cwd DIR] [--timeout-ms N] -- CMD [ARGS…]
+Usage: loopwright sandbox [--network] [--allow-host HOST]… [--cwd DIR] [--timeout-ms N] -- CMD [ARGS…]
 
 Runs CMD with DIR (default: the current directory) as the workspace — the only writable place
-besides a private /tmp — with a minimal environment, no network unless --network, and the
-sandbox's CPU, memory, process and output limits. Prints the captured output and exits with
+besides a private /tmp — with a minimal environment, no network unless --network (then only the
+hosts given with --allow-host, default the package registries of the ecosystems found in DIR,
+through Loopwright's network gate; never this machine or its network), and the sandbox's CPU,
+memory, process, file-size and output limits. Run as root, the command runs as a fresh
+unprivileged uid that is lent DIR until it ends. Prints the captured output and exits with
 the command's exit code (124 on timeout, default ${DEFAULT_TIMEOUT_MS} ms).
 The sandbox mode comes from LOOPWRIGHT_SANDBOX (auto | bwrap | none).
 Put -- before the command so its own options are not read as loopwright's.`,
   options: {
     network: { type: "boolean" },
+    "allow-host": { type: "string", multiple: true },
     cwd: { type: "string" },
     "timeout-ms": { type: "string" },
   },
@@ -29,10 +35,11 @@ Put -- before the command so its own options are not read as loopwright's.`,
     const settings = loadSettings();
     const log = createLogger(settings);
     const workspace = path.resolve(values.cwd ?? ".");
-    const sandbox = await createSandbox({
+    await using sandbox = await createSandbox({
       mode: settings.sandbox,
       workspace,
       network: values.network ?? false,
+      allowedHosts: values["allow-host"] ?? defaultAllowedHosts(await readdir(workspace).catch(() => [])),
       log,
     });
     const result = await sandbox.run({ argv: positionals, cwd: workspace, timeoutMs });

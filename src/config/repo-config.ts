@@ -49,6 +49,46 @@ const envSchema = z
   )
   .default({});
 
+const HOST_EXAMPLE = "such as registry.npmjs.org or *.pythonhosted.org";
+const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * What is wrong with a `sandbox.allowed_hosts` entry: it must be a bare host name, or `*.` and a domain
+ * of at least two labels (so `*.com` cannot open a whole top-level domain).
+ */
+function allowedHostProblem(entry: string): string | undefined {
+  if (entry.includes("://")) return `expected a host name without a scheme, ${HOST_EXAMPLE}`;
+  if (entry.includes("/")) return `expected a host name without a path, ${HOST_EXAMPLE}`;
+  if (entry.includes(":") || entry.includes("["))
+    return `expected a host name without a port, ${HOST_EXAMPLE}`;
+  if (entry === "*")
+    return "expected a host name; * alone would allow every host (sandbox.network: true does that)";
+  const wildcard = entry.startsWith("*.");
+  const host = wildcard ? entry.slice(2) : entry;
+  if (host.includes("*")) return `expected * only as a whole first label, ${HOST_EXAMPLE}`;
+  const labels = host.split(".");
+  if (host.length > 253 || !labels.every((label) => HOST_LABEL.test(label))) {
+    return `expected a host name made of letters, digits, - and dots, ${HOST_EXAMPLE}`;
+  }
+  if (wildcard && labels.length < 2) return "expected a wildcard over a domain, such as *.example.com";
+  return undefined;
+}
+
+const allowedHostsSchema = z
+  .array(
+    z
+      .string({ error: `expected a host name ${HOST_EXAMPLE}` })
+      .trim()
+      .toLowerCase()
+      .superRefine((value, ctx) => {
+        const problem = allowedHostProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    { error: `expected a list of host names ${HOST_EXAMPLE}` },
+  )
+  .max(100, { error: "expected at most 100 hosts" })
+  .default([]);
+
 /** Five cron fields (minute hour day month weekday) or one of cron-parser's @ aliases. */
 function cronProblem(expression: string): string | undefined {
   const trimmed = expression.trim();
@@ -125,11 +165,19 @@ const repoConfigSchema = z.strictObject(
         .default(null),
       timeout_minutes: wholeNumber(1, 360, 30),
       env: envSchema,
+      allowed_hosts: allowedHostsSchema,
     }),
     budget: section({
       max_steps: wholeNumber(1, 1000, 60),
       max_tokens: wholeNumber(1000, 1_000_000_000, 2_000_000),
       daily_tokens: wholeNumber(1000, 100_000_000_000, 20_000_000),
+      disk_mb: wholeNumber(64, 1_048_576, 4096),
+      file_mb: wholeNumber(1, 65_536, 512),
+    }),
+    limits: section({
+      per_requester_per_hour: wholeNumber(1, 1000, 10),
+      per_repository_per_hour: wholeNumber(1, 1000, 30),
+      per_requester_active: wholeNumber(1, 100, 3),
     }),
     model: section({
       name: z
@@ -144,17 +192,28 @@ const repoConfigSchema = z.strictObject(
         .nullable()
         .default(null),
     }),
+    /** `loopwright eval`: how the repository's tests run (`{file}` runs one test file at a time). */
+    eval: section({
+      test_command: z
+        .string({ error: "expected a shell command such as npm test" })
+        .trim()
+        .max(2000, { error: "expected at most 2000 characters" })
+        .nullable()
+        .transform((value) => (value === "" ? null : value))
+        .default(null),
+    }),
     schedules: z
       .array(scheduleSchema, { error: "expected a list of schedules" })
       .max(20, { error: "expected at most 20 schedules" })
       .default([]),
   },
-  { error: "expected a mapping of sections (fix, review, sandbox, budget, model, schedules)" },
+  { error: "expected a mapping of sections (fix, review, sandbox, budget, limits, model, schedules)" },
 );
 
 /**
  * The validated `.github/loopwright.yml`. `sandbox.setup`, `model.name` and `model.reasoning_effort`
- * are null when the file leaves them to the server's own settings.
+ * are null when the file leaves them to the server's own settings; an empty `sandbox.allowed_hosts`
+ * means the package registries of the ecosystems detected in the repository.
  */
 export type RepoConfig = z.output<typeof repoConfigSchema>;
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { rememberSecret } from "../redact.ts";
 
 /** Variables whose values must never appear in messages or logs. */
 const SECRET_VARIABLES = new Set(["PRIVATE_KEY", "WEBHOOK_SECRET", "OPENAI_API_KEY"]);
@@ -177,6 +178,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   if (problems.length > 0) throw new SettingsError(problems);
 
+  // Whatever this process writes (logs, step logs, GitHub) hides these values from now on.
+  for (const secret of [privateKey, data.WEBHOOK_SECRET, data.OPENAI_API_KEY]) rememberSecret(secret);
+  for (const url of [data.DATABASE_URL, data.DATABASE_READ_URL]) rememberSecret(urlPassword(url));
+
   return {
     github: {
       appId: data.APP_ID,
@@ -202,4 +207,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     workerConcurrency: data.LOOPWRIGHT_WORKER_CONCURRENCY,
     cacheMaxMegabytes: data.LOOPWRIGHT_CACHE_MAX_MB,
   };
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

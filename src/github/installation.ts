@@ -1,9 +1,11 @@
 import { Probot } from "probot";
 import type { Settings } from "../config/settings.ts";
 import type { Logger } from "../logger.ts";
+import { rememberSecret } from "../redact.ts";
 import type { Identity } from "../workspace/commit-push.ts";
 import type { GitHubClient } from "./client.ts";
 import { withGitHubErrors } from "./errors.ts";
+import { RedactingOctokit } from "./redacting-octokit.ts";
 
 /** An installation's API client and its short-lived token (for one git fetch or push). */
 export type InstallationAccess = { octokit: GitHubClient; token: string };
@@ -33,7 +35,13 @@ export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger)
       "this process has no GitHub App credentials: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to run GitHub tasks",
     );
   }
-  const probot = new Probot({ appId, privateKey, baseUrl, log: log.child({ name: "github" }) });
+  const probot = new Probot({
+    appId,
+    privateKey,
+    baseUrl,
+    log: log.child({ name: "github" }),
+    Octokit: RedactingOctokit,
+  });
   let identity: Promise<Identity> | undefined;
   return {
     async forInstallation(installationId) {
@@ -44,6 +52,7 @@ export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger)
         const { data } = await appOctokit.rest.apps.createInstallationAccessToken({
           installation_id: installationId,
         });
+        rememberSecret(data.token);
         return { octokit: octokit as unknown as GitHubClient, token: data.token };
       });
     },

@@ -1,6 +1,6 @@
 import type { Queryable } from "../store/database.ts";
 import type { TaskQueue } from "../store/queue.ts";
-import { cancelTasksOf, tokensSpentSince } from "../store/repository-tasks.ts";
+import { cancelTasksOf, tokensSpentToday } from "../store/repository-tasks.ts";
 import type { WebhookDependencies } from "./webhook-handler.ts";
 
 /**
@@ -12,17 +12,11 @@ import type { WebhookDependencies } from "./webhook-handler.ts";
 export function storeWebhookDependencies(db: Queryable, queue: TaskQueue): WebhookDependencies {
   return {
     async submitTask(task) {
-      const { task: stored, created } = await queue.submit(task);
-      return { taskId: stored.id, created };
+      const result = await queue.submit(task);
+      if (result.status !== "accepted") return result;
+      return { taskId: result.task.id, created: result.created };
     },
     cancelTasks: (repository, number) => cancelTasksOf(db, repository, number),
-    tokensToday(repository) {
-      const now = new Date();
-      return tokensSpentSince(
-        db,
-        repository,
-        new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())),
-      );
-    },
+    tokensToday: (repository) => tokensSpentToday(db, repository),
   };
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { RepoConfig } from "../config/repo-config.ts";
+import type { StartSource } from "./event-key.ts";
+import { type CommandWord, nearMissOf } from "./near-miss.ts";
 
 /** The repository a request is about, with what a worker needs to clone it and act on it. */
 export type RepoRef = {
@@ -11,20 +13,18 @@ export type RepoRef = {
   installationId: number;
 };
 
-/** What started a request, for the 👀 reaction and for idempotency on redelivery. */
-export type TriggerSource =
-  | { type: "comment"; commentId: number }
-  | { type: "label" }
-  | { type: "review"; reviewId: number }
-  | { type: "closed" };
+/** What started a request, for the 👀 reaction and for idempotency on redelivery (see `eventKeyOf`). */
+export type TriggerSource = StartSource | { type: "closed" };
 
-type RequestBase = {
+type CommentSource = Extract<StartSource, { type: "comment" }>;
+
+type RequestBase<Source extends TriggerSource = TriggerSource> = {
   repo: RepoRef;
   /** Issue or pull request number. */
   number: number;
   /** Who asked: the comment author, the labeler, the reviewer or whoever closed it. */
   requester: string;
-  source: TriggerSource;
+  source: Source;
   /** The webhook delivery id (`X-GitHub-Delivery`), when known. */
   deliveryId: string | undefined;
 };
@@ -32,12 +32,16 @@ type RequestBase = {
 /** The pull request a follow-up pushes to. Absent when the event (an issue comment) does not carry it. */
 export type PullRequestHead = { ref: string; sha: string };
 
-/** Something Loopwright should do. Only `fix` and `iterate` start a task; the others act on one. */
+/**
+ * Something Loopwright should do. Only `fix` and `iterate` start a task; `cancel` acts on one; `help`
+ * and `near_miss` (`/agent fixing`: a slip of a command word, answered "did you mean…") only reply.
+ */
 export type TaskRequest =
-  | (RequestBase & { kind: "fix"; instructions: string })
-  | (RequestBase & { kind: "iterate"; instructions: string; head: PullRequestHead | undefined })
+  | (RequestBase<StartSource> & { kind: "fix"; instructions: string })
+  | (RequestBase<StartSource> & { kind: "iterate"; instructions: string; head: PullRequestHead | undefined })
   | (RequestBase & { kind: "cancel" })
-  | (RequestBase & { kind: "help" });
+  | (RequestBase & { kind: "help" })
+  | (RequestBase<CommentSource> & { kind: "near_miss"; typed: string; meant: CommandWord });
 
 /**
  * An event Loopwright does nothing with. `tellUser` marks reasons worth a reply on the issue (a refused
@@ -89,7 +93,7 @@ const issueCommentSchema = baseSchema.extend({
   comment: z.looseObject({ id: z.number(), body: z.string().nullable() }),
 });
 const issuesSchema = baseSchema.extend({
-  issue: issueSchema,
+  issue: issueSchema.extend({ updated_at: z.string() }),
   label: z.looseObject({ name: z.string() }).optional(),
 });
 const pullRequestEventSchema = baseSchema.extend({ pull_request: pullRequestSchema });
@@ -104,20 +108,27 @@ export type Command =
   | { type: "instructions"; instructions: string }
   | { type: "stop" }
   | { type: "help" }
+  /** The first word is a slip of a command word (`fixing`, `stopp`): nothing starts, the user is asked. */
+  | { type: "near_miss"; typed: string; meant: CommandWord }
   | { type: "none"; reason: string };
 
 const ignored = (reason: string, tellUser = false): Ignored => ({ kind: "ignored", reason, tellUser });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** `fix` as a word of its own: then a space, the end, `:` `,` `;`, or `.` `!` `?` before a space or the end. */
+const FIX_WORD = /^fix[.!?]*(?:[:,;]|(?=\s|$))/i;
+
 /**
  * Reads the command on a comment's first non-blank line. A command indented as code (4+ spaces or a
  * tab), quoted with `>` or opening a fenced block is quoted text, not a request. The instructions are
- * the rest of that line plus every following line.
+ * the rest of that line plus every following line. `/agent <instructions>` counts only when its first
+ * word is not a slip of a command word (see `nearMissOf`): `/agent fixing` is a `near_miss`.
  *
  * @example
  * parseCommand("/agent fix\nAlso update the docs.", "/agent");
  * // { type: "fix", instructions: "Also update the docs." }
+ * parseCommand("/agent fixed", "/agent"); // { type: "near_miss", typed: "fixed", meant: "fix" }
  */
 export function parseCommand(body: string, command: string): Command {
   const lines = body.replace(/\r\n?/g, "\n").split("\n");
@@ -139,10 +150,15 @@ export function parseCommand(body: string, command: string): Command {
     .trim();
   if (/^stop[.!]?$/i.test(rest)) return { type: "stop" };
   if (/^help[.!?]?$/i.test(rest)) return { type: "help" };
-  const fix = /^fix(?=\s|$|[:,.])[:,.]?/i.exec(rest);
+  const fix = FIX_WORD.exec(rest);
   const inline = fix ? rest.slice(fix[0].length).trim() : rest;
   const instructions = [inline, following].filter((part) => part !== "").join("\n");
-  return fix ? { type: "fix", instructions } : { type: "instructions", instructions };
+  if (fix) return { type: "fix", instructions };
+  // The first word, up to a space or a separator, without the sentence's closing punctuation.
+  const typed = (/^[^\s:,;]*/.exec(rest)?.[0] ?? "").replace(/[.!?]+$/, "");
+  const meant = nearMissOf(typed);
+  if (meant) return { type: "near_miss", typed, meant };
+  return { type: "instructions", instructions };
 }
 
 /**
@@ -214,7 +230,7 @@ function fromIssueComment(event: WebhookEvent, config: RepoConfig): Trigger {
   if (payload.action !== "created") return ignored(`comment ${payload.action}, only new comments count`);
   const command = parseCommand(payload.comment.body ?? "", config.fix.command);
   if (command.type === "none") return ignored(command.reason);
-  const base: RequestBase = {
+  const base: RequestBase<CommentSource> = {
     repo,
     number: payload.issue.number,
     requester: payload.sender.login,
@@ -223,6 +239,9 @@ function fromIssueComment(event: WebhookEvent, config: RepoConfig): Trigger {
   };
   if (command.type === "help") return { ...base, kind: "help" };
   if (command.type === "stop") return { ...base, kind: "cancel" };
+  if (command.type === "near_miss") {
+    return { ...base, kind: "near_miss", typed: command.typed, meant: command.meant };
+  }
   const onPullRequest = payload.issue.pull_request != null;
   if (payload.issue.state !== "open") {
     const what = onPullRequest ? "pull request" : "issue";
@@ -252,7 +271,8 @@ function fromIssues(event: WebhookEvent, config: RepoConfig): Trigger {
     return ignored(`label ${label} is not ${config.fix.label}`);
   }
   if (payload.issue.state !== "open") return ignored("label added to a closed issue");
-  return { ...base, kind: "fix", source: { type: "label" }, instructions: "" };
+  const source: StartSource = { type: "label", label, issueUpdatedAt: payload.issue.updated_at };
+  return { ...base, kind: "fix", source, instructions: "" };
 }
 
 function fromPullRequest(event: WebhookEvent): Trigger {

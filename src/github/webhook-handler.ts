@@ -1,14 +1,21 @@
 import type { Context, Probot } from "probot";
 import { parseRepoConfig, REPO_CONFIG_FILE, type RepoConfig } from "../config/repo-config.ts";
 import type { Logger } from "../logger.ts";
+import type { SubmitRefused } from "../store/admission.ts";
+import { startOfUtcDay } from "../store/repository-tasks.ts";
+import type { TaskLimits } from "../store/task-limits.ts";
 import { checkPermission } from "./authorize.ts";
 import type { GitHubClient } from "./client.ts";
 import { addEyesReaction, type IssueTarget, postComment, postCommentOnce } from "./comments.ts";
 import { GitHubApiError } from "./errors.ts";
+import { eventKeyOf } from "./event-key.ts";
 import { getPullRequestHead } from "./pull-requests.ts";
 import {
+  renderBusyReply,
   renderHelpReply,
   renderInvalidConfigComment,
+  renderLimitReply,
+  renderNearMissReply,
   renderRefusalReply,
   renderUnauthorizedReply,
 } from "./replies.ts";
@@ -32,14 +39,24 @@ export type NewGitHubTask = {
   requester: string;
   trigger: string;
   deliveryId: string | undefined;
+  /** The event's identity (`comment:<id>`, see `eventKeyOf`): one task per event, whatever the delivery. */
+  eventKey: string;
   event: string;
+  /** The repository's `limits`, checked when the task is created. */
+  limits: TaskLimits;
   input: GitHubTaskInput;
 };
 
+/** The task exists (`created: false` when the same event made it earlier), or why there is none. */
+export type SubmitTaskResult = { taskId: number; created: boolean } | SubmitRefused;
+
 /** The store operations the webhook handlers need; injected so tests pass fakes. */
 export type WebhookDependencies = {
-  /** Creates the task and its job, idempotently on the delivery id. */
-  submitTask(task: NewGitHubTask): Promise<{ taskId: number; created: boolean }>;
+  /**
+   * Creates the task and its job, idempotently on the event key, unless another fix or iterate task
+   * is unfinished on the issue or pull request (`busy`) or a limit is reached (`limited`).
+   */
+  submitTask(task: NewGitHubTask): Promise<SubmitTaskResult>;
   /** Asks the unfinished tasks of an issue or pull request to stop; resolves to how many there were. */
   cancelTasks(repository: string, number: number): Promise<number>;
   /** Model tokens the repository's tasks spent since midnight UTC. */
@@ -63,10 +80,6 @@ async function loadRepoConfig(context: Context, defaultBranch: string | undefine
 function issueNumberOf(payload: Record<string, unknown>): number | undefined {
   const holder = (payload.issue ?? payload.pull_request) as { number?: unknown } | undefined;
   return typeof holder?.number === "number" ? holder.number : undefined;
-}
-
-function startOfUtcDay(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
 /**
@@ -109,6 +122,21 @@ async function handleEvent(context: Context, deps: WebhookDependencies, log: Log
       return;
     }
   }
+  if (trigger.kind === "near_miss") {
+    log.info({ typed: trigger.typed, meant: trigger.meant }, "not a command word: asking what was meant");
+    const eventKey = eventKeyOf({
+      repository: trigger.repo.fullName,
+      number: trigger.number,
+      source: trigger.source,
+    });
+    const { typed, meant } = trigger;
+    await postCommentOnce(
+      octokit,
+      target,
+      renderNearMissReply({ command: config.fix.command, typed, meant, eventKey }),
+    );
+    return;
+  }
   if (trigger.kind === "cancel") {
     const cancelled = await deps.cancelTasks(trigger.repo.fullName, trigger.number);
     log.info({ number: trigger.number, cancelled }, "stop requested");
@@ -137,6 +165,11 @@ async function enqueueTask(
   const octokit = context.octokit as unknown as GitHubClient;
   const { owner, repo } = context.repo();
   const target: IssueTarget = { owner, repo, number: trigger.number };
+  const eventKey = eventKeyOf({
+    repository: trigger.repo.fullName,
+    number: trigger.number,
+    source: trigger.source,
+  });
 
   let head = trigger.kind === "iterate" ? trigger.head : undefined;
   if (trigger.kind === "iterate" && head === undefined) {
@@ -144,7 +177,8 @@ async function enqueueTask(
     const pull = await getPullRequestHead(octokit, { owner, repo }, trigger.number);
     const refusal = iterateRefusal(pull, config);
     if (refusal) {
-      await postComment(octokit, target, renderRefusalReply(refusal.reason));
+      log.info({ reason: refusal.reason }, "follow-up refused");
+      await postCommentOnce(octokit, target, renderRefusalReply(refusal.reason, eventKey));
       return;
     }
     head = { ref: pull.headRef, sha: pull.headSha };
@@ -152,18 +186,23 @@ async function enqueueTask(
 
   const spent = await deps.tokensToday(trigger.repo.fullName);
   if (spent >= config.budget.daily_tokens) {
+    log.info(
+      { spent, dailyTokens: config.budget.daily_tokens },
+      "daily token budget used up: request refused",
+    );
     const resets = new Date(startOfUtcDay(new Date()).getTime() + 86_400_000).toISOString();
-    await postComment(
+    await postCommentOnce(
       octokit,
       target,
       renderRefusalReply(
         `this repository used its daily budget of ${config.budget.daily_tokens.toLocaleString("en-US")} model tokens (it resets at ${resets}; raise budget.daily_tokens in .github/loopwright.yml to allow more)`,
+        eventKey,
       ),
     );
     return;
   }
 
-  const { taskId, created } = await deps.submitTask({
+  const submitted = await deps.submitTask({
     kind: trigger.kind,
     repository: trigger.repo.fullName,
     installationId: trigger.repo.installationId,
@@ -171,7 +210,13 @@ async function enqueueTask(
     requester: trigger.requester,
     trigger: trigger.source.type,
     deliveryId: trigger.deliveryId,
+    eventKey,
     event: context.name,
+    limits: {
+      perRequesterPerHour: config.limits.per_requester_per_hour,
+      perRepositoryPerHour: config.limits.per_repository_per_hour,
+      perRequesterActive: config.limits.per_requester_active,
+    },
     input: {
       instructions: trigger.instructions,
       cloneUrl: trigger.repo.cloneUrl,
@@ -182,8 +227,28 @@ async function enqueueTask(
       ...(head && { head }),
     },
   });
+  if ("status" in submitted) {
+    log.info({ refused: submitted, number: trigger.number }, "request refused");
+    const reply =
+      submitted.status === "busy"
+        ? renderBusyReply({
+            command: config.fix.command,
+            activeTaskId: submitted.activeTaskId,
+            onPullRequest: trigger.kind === "iterate",
+            eventKey,
+          })
+        : renderLimitReply({
+            command: config.fix.command,
+            requester: trigger.requester,
+            refusal: submitted.refusal,
+            eventKey,
+          });
+    await postCommentOnce(octokit, target, reply);
+    return;
+  }
+  const { taskId, created } = submitted;
   if (!created) {
-    log.info({ taskId }, "redelivered webhook: the task already exists");
+    log.info({ taskId, eventKey }, "the same event was delivered again: the task already exists");
     return;
   }
   log.info({ taskId, kind: trigger.kind, number: trigger.number }, "task queued");

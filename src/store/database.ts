@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { privateDirectory, privateTree } from "../config/private-directory.ts";
 import type { Settings } from "../config/settings.ts";
 import { acquireDirectoryLock } from "./directory-lock.ts";
 
@@ -134,7 +134,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith("memory://");
   let lock: { release(): void } | undefined;
   if (!inMemory) {
-    mkdirSync(dataDir, { recursive: true });
+    privateDirectory(path.dirname(dataDir));
+    privateDirectory(dataDir);
     lock = acquireDirectoryLock(
       `${dataDir}.lock`,
       (pid) =>
@@ -145,6 +146,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(inMemory ? undefined : dataDir);
+    if (!inMemory) privateTree(dataDir);
   } catch (error) {
     lock?.release();
     throw new Error(`cannot open the embedded database in ${dataDir}: ${(error as Error).message}`);
@@ -173,6 +175,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     async close() {
       try {
         if (!pglite.closed) await pglite.close();
+        if (!inMemory) privateTree(dataDir);
       } finally {
         lock?.release();
       }

@@ -1,10 +1,11 @@
 import type { Database } from "./database.ts";
 import { initial } from "./migrations/0001-initial.ts";
+import { taskAdmission } from "./migrations/0002-task-admission.ts";
 
 export type Migration = { version: number; name: string; sql: string };
 
 /** Every schema change, in order; append new ones, never edit an applied one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, taskAdmission];
 
 /** Any constant works as long as every Loopwright process uses the same one. */
 const MIGRATION_LOCK = 7_346_105_921;

@@ -1,6 +1,13 @@
 import { fromPglite, PgBoss } from "pg-boss";
+import { admitTask, type SubmitAccepted, type SubmitResult } from "./admission.ts";
 import type { Database, Queryable } from "./database.ts";
+import type { TaskLimits } from "./task-limits.ts";
 import { createTask, type Lane, type NewTask, type Task } from "./tasks.ts";
+
+export type { SubmitAccepted, SubmitRefused, SubmitResult } from "./admission.ts";
+
+/** A request checked against a repository's limits before it becomes a task (GitHub requests). */
+export type LimitedTask = NewTask & { limits: TaskLimits };
 
 /** The pg-boss queue each lane's jobs go to. */
 export const LANE_QUEUES: Record<Lane, string> = {
@@ -28,11 +35,16 @@ export type TaskQueue = {
   readonly boss: PgBoss;
   readonly options: Required<QueueOptions>;
   /**
-   * Creates a task and its job in one transaction, idempotently on `deliveryId`: a redelivery gets
-   * the existing task (`created: false`) and enqueues nothing. The job expires some minutes after
-   * the task's wall-time budget (`input.wallTimeSeconds`, else the queue's default).
+   * Creates a task and its job in one transaction, idempotently on `eventKey` and `deliveryId`: a
+   * redelivery gets the existing task (`created: false`) and enqueues nothing. With `limits`, the
+   * request may be refused instead (see `admitTask`): `{ status: "busy", activeTaskId }` when another
+   * fix or iterate task is unfinished on the issue or pull request, `{ status: "limited", refusal }`
+   * when a limit is reached. Without, a fix or iterate task on a busy issue throws `ActiveTaskError`.
+   * The job expires some minutes after the task's wall-time budget (`input.wallTimeSeconds`, else the
+   * queue's default).
    */
-  submit(request: NewTask): Promise<{ task: Task; created: boolean }>;
+  submit(request: LimitedTask): Promise<SubmitResult>;
+  submit(request: NewTask): Promise<SubmitAccepted>;
   /** Enqueues another job for an existing task, to start after `delaySeconds`. */
   requeue(task: Task, delaySeconds: number): Promise<void>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
@@ -119,16 +131,22 @@ export async function startQueue(db: Database, options: QueueOptions = {}): Prom
       group: { id: task.repository },
     });
   }
+  function submit(request: LimitedTask): Promise<SubmitResult>;
+  function submit(request: NewTask): Promise<SubmitAccepted>;
+  function submit(request: NewTask | LimitedTask): Promise<SubmitResult> {
+    return db.transaction(async (tx) => {
+      const result: SubmitResult =
+        "limits" in request
+          ? await admitTask(tx, request, request.limits)
+          : { status: "accepted", ...(await createTask(tx, request)) };
+      if (result.status === "accepted" && result.created) await send(result.task, { db: bossDb(tx) });
+      return result;
+    });
+  }
   return {
     boss,
     options: resolved,
-    submit(request) {
-      return db.transaction(async (tx) => {
-        const result = await createTask(tx, request);
-        if (result.created) await send(result.task, { db: bossDb(tx) });
-        return result;
-      });
-    },
+    submit,
     requeue: (task, delaySeconds) => send(task, { startAfter: delaySeconds }),
     async stop({ timeoutMs = 10_000 } = {}) {
       await boss.stop({ graceful: true, close: true, timeout: timeoutMs });

@@ -32,3 +32,23 @@ export async function tokensSpentSince(db: Queryable, repository: string, since:
   );
   return Number(rows[0]?.total ?? 0);
 }
+
+/**
+ * Midnight UTC of the day `now` is in: the daily token budget counts from there.
+ *
+ * @example
+ * startOfUtcDay(new Date("2026-05-01T17:45:00+02:00")); // 2026-05-01T00:00:00.000Z
+ */
+export function startOfUtcDay(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/**
+ * Model tokens a repository's tasks created since midnight UTC spent (the daily budget's count).
+ *
+ * @example
+ * if ((await tokensSpentToday(db, "octo/repo")) >= config.budget.daily_tokens) refuse();
+ */
+export function tokensSpentToday(db: Queryable, repository: string, now = new Date()): Promise<number> {
+  return tokensSpentSince(db, repository, startOfUtcDay(now));
+}

@@ -1,3 +1,4 @@
+import { redactDeep } from "../redact.ts";
 import type { Queryable } from "./database.ts";
 import { orderedWrites } from "./ordered-writes.ts";
 import { capPayload } from "./payload.ts";
@@ -17,7 +18,7 @@ export type Step = {
 export type StepInput = { kind: string; payload?: unknown; startedAt?: Date; durationMs?: number };
 
 export type StepRecorder = {
-  /** Writes one step now (payload capped), in call order. */
+  /** Writes one step now (payload redacted and capped), in call order. */
   record(step: StepInput): Promise<void>;
 };
 
@@ -44,7 +45,7 @@ export function createStepRecorder(db: Queryable, taskId: number, attempt: numbe
             step.kind,
             step.startedAt ?? new Date(),
             step.durationMs === undefined ? null : Math.round(step.durationMs),
-            JSON.stringify(capPayload(step.payload ?? {})),
+            JSON.stringify(capPayload(redactDeep(step.payload ?? {}))),
           ],
         ),
       ),

@@ -18,6 +18,12 @@ export const FINISHED_STATUSES: readonly TaskStatus[] = [
   "budget_exhausted",
 ];
 
+/**
+ * Kinds of which an issue or pull request has at most one unfinished task: a partial unique index on
+ * (repository, number) holds it, whoever inserts.
+ */
+export const ONE_ACTIVE_PER_ISSUE_KINDS: readonly string[] = ["fix", "iterate"];
+
 /** Interactive work (a person waits on it) has its own queue and workers, so reviews never starve it. */
 export type Lane = "interactive" | "background";
 const INTERACTIVE_KINDS = new Set(["fix", "iterate", "submit"]);
@@ -41,6 +47,8 @@ export type Task = {
   /** What started it: "comment", "label", "pull_request", "schedule", "cli"… */
   trigger: string;
   deliveryId: string | null;
+  /** The event that asked for it (`comment:<id>`, see `eventKeyOf`): one task per event, ever. */
+  eventKey: string | null;
   /** Kind-specific parameters (instructions, ref, replay file…). */
   input: Record<string, unknown>;
   /** 0 until a worker first claims it; each claim (including a retry elsewhere) adds one. */
@@ -68,6 +76,8 @@ export type NewTask = {
   trigger: string;
   /** GitHub's X-GitHub-Delivery: a redelivery of the same webhook finds the task instead. */
   deliveryId?: string;
+  /** The event's identity: the same event delivered again, under any delivery id, finds the task instead. */
+  eventKey?: string;
   /** The webhook event name, recorded with the delivery. */
   event?: string;
   input?: Record<string, unknown>;
@@ -80,7 +90,8 @@ export type TaskOutcome = {
   error?: string;
 };
 
-type TaskRow = {
+/** A row of loopwright.tasks as the driver returns it. */
+export type TaskRow = {
   id: number;
   kind: string;
   lane: Lane;
@@ -91,6 +102,7 @@ type TaskRow = {
   requester: string | null;
   trigger: string;
   delivery_id: string | null;
+  event_key: string | null;
   input: Record<string, unknown>;
   attempt: number;
   cancel_requested: boolean;
@@ -105,7 +117,8 @@ type TaskRow = {
   updated_at: Date;
 };
 
-function toTask(row: TaskRow): Task {
+/** A task from its row (`select * from loopwright.tasks`). */
+export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
     kind: row.kind,
@@ -117,6 +130,7 @@ function toTask(row: TaskRow): Task {
     requester: row.requester,
     trigger: row.trigger,
     deliveryId: row.delivery_id,
+    eventKey: row.event_key,
     input: row.input,
     attempt: row.attempt,
     cancelRequested: row.cancel_requested,
@@ -135,13 +149,64 @@ function toTask(row: TaskRow): Task {
 const T = "loopwright.tasks";
 const FINISHED_SQL = `('succeeded', 'failed', 'cancelled', 'budget_exhausted')`;
 
+/** The insert refused because another task of the kind already works on the issue or pull request. */
+export class ActiveTaskError extends Error {
+  override name = "ActiveTaskError";
+  readonly activeTaskId: number;
+  constructor(activeTaskId: number, repository: string, number: number) {
+    super(`task ${activeTaskId} is already working on ${repository}#${number}`);
+    this.activeTaskId = activeTaskId;
+  }
+}
+
 /**
- * Inserts a task, idempotently on `deliveryId`: a redelivered webhook (even 20 copies at once)
- * gets the first copy's task back with `created: false`.
+ * The task a request already made: the one with its event key, else with its delivery id.
+ *
+ * @example
+ * const existing = await findRequestedTask(tx, { eventKey: "comment:42", deliveryId: "72d3162e-…" });
+ */
+export async function findRequestedTask(
+  db: Queryable,
+  request: Pick<NewTask, "eventKey" | "deliveryId">,
+): Promise<Task | undefined> {
+  for (const [column, value] of [
+    ["event_key", request.eventKey],
+    ["delivery_id", request.deliveryId],
+  ] as const) {
+    if (value === undefined) continue;
+    const { rows } = await db.query<TaskRow>(`select * from ${T} where ${column} = $1`, [value]);
+    if (rows[0]) return toTask(rows[0]);
+  }
+  return undefined;
+}
+
+/**
+ * The unfinished fix or iterate task of an issue or pull request (there is at most one), or undefined.
+ *
+ * @example
+ * const busy = await activeTaskOn(db, "octo/app", 7); // 41
+ */
+export async function activeTaskOn(
+  db: Queryable,
+  repository: string,
+  number: number,
+): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: number }>(
+    `select id from ${T} where repository = $1 and number = $2 and kind = any($3::text[])
+       and status in ('queued', 'running')`,
+    [repository, number, ONE_ACTIVE_PER_ISSUE_KINDS],
+  );
+  return rows[0]?.id;
+}
+
+/**
+ * Inserts a task, idempotently on `eventKey` and `deliveryId`: the same event delivered again (even 20
+ * copies at once, under any delivery ids) gets the first copy's task back with `created: false`.
  *
  * @example
  * const { task, created } = await createTask(tx, { kind: "fix", repository: "o/r", trigger: "comment",
- *   deliveryId: "72d3162e-…", number: 12, requester: "octocat" });
+ *   eventKey: "comment:42", deliveryId: "72d3162e-…", number: 12, requester: "octocat" });
+ * @throws ActiveTaskError when another fix or iterate task is unfinished on the same issue or pull request
  */
 export async function createTask(db: Queryable, request: NewTask): Promise<{ task: Task; created: boolean }> {
   const values = [
@@ -154,31 +219,42 @@ export async function createTask(db: Queryable, request: NewTask): Promise<{ tas
     request.trigger,
     request.deliveryId ?? null,
     JSON.stringify(capPayload(request.input ?? {})),
+    request.eventKey ?? null,
   ];
-  const columns = "kind, lane, repository, installation_id, number, requester, trigger, delivery_id, input";
-  const placeholders = "$1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb";
-  if (request.deliveryId === undefined) {
-    const { rows } = await db.query<TaskRow>(
-      `insert into ${T} (${columns}) values (${placeholders}) returning *`,
-      values,
-    );
-    return { task: toTask(rows[0]!), created: true };
-  }
-  // One statement, so the delivery and its task appear together or not at all; a concurrent copy
-  // waits on the delivery's primary key, then inserts nothing and reads the winner's task below.
-  const { rows } = await db.query<TaskRow>(
-    `with delivery as (
-       insert into loopwright.webhook_deliveries (delivery_id, event) values ($8, $10)
-       on conflict (delivery_id) do nothing returning delivery_id)
-     insert into ${T} (${columns}) select ${placeholders} from delivery returning *`,
-    [...values, request.event ?? request.trigger],
-  );
+  const columns =
+    "kind, lane, repository, installation_id, number, requester, trigger, delivery_id, input, event_key";
+  const placeholders = "$1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10";
+  // Any unique conflict (the event key, the delivery, the issue's unfinished task) inserts nothing
+  // instead of failing the caller's transaction; which one it was is read back below. With a delivery
+  // id it is one statement, so the delivery and its task appear together; a concurrent copy waits on
+  // the first copy's keys, then inserts nothing.
+  const { rows } =
+    request.deliveryId === undefined
+      ? await db.query<TaskRow>(
+          `insert into ${T} (${columns}) values (${placeholders}) on conflict do nothing returning *`,
+          values,
+        )
+      : await db.query<TaskRow>(
+          `with delivery as (
+             insert into loopwright.webhook_deliveries (delivery_id, event) values ($8, $11)
+             on conflict (delivery_id) do nothing returning delivery_id)
+           insert into ${T} (${columns}) select ${placeholders} from delivery
+           on conflict do nothing returning *`,
+          [...values, request.event ?? request.trigger],
+        );
   if (rows[0]) return { task: toTask(rows[0]), created: true };
-  const existing = await db.query<TaskRow>(`select * from ${T} where delivery_id = $1`, [request.deliveryId]);
-  if (!existing.rows[0]) {
+  const existing = await findRequestedTask(db, request);
+  if (existing) return { task: existing, created: false };
+  if (request.number !== undefined && ONE_ACTIVE_PER_ISSUE_KINDS.includes(request.kind)) {
+    const active = await activeTaskOn(db, request.repository, request.number);
+    if (active !== undefined) throw new ActiveTaskError(active, request.repository, request.number);
+  }
+  if (request.deliveryId !== undefined) {
     throw new Error(`webhook delivery ${request.deliveryId} was already handled without creating a task`);
   }
-  return { task: toTask(existing.rows[0]), created: false };
+  throw new Error(
+    `task not created: it conflicted with another task of ${request.repository} that ended meanwhile; submit it again`,
+  );
 }
 
 /**

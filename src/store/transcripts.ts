@@ -1,8 +1,9 @@
+import { redactSecrets } from "../redact.ts";
 import type { Queryable } from "./database.ts";
 import { orderedWrites } from "./ordered-writes.ts";
 
 export type TranscriptRecorder = {
-  /** Stores the next model turn: one line of the replay transcript format, kept verbatim. */
+  /** Stores the next model turn: one line of the replay transcript format, verbatim but for secrets. */
   append(line: string): Promise<void>;
 };
 
@@ -21,7 +22,7 @@ export function createTranscriptRecorder(db: Queryable, taskId: number, attempt:
       next((turn) =>
         db.query(
           "insert into loopwright.transcripts (task_id, attempt, turn, line) values ($1, $2, $3, $4)",
-          [taskId, attempt, turn, line],
+          [taskId, attempt, turn, redactSecrets(line)],
         ),
       ),
   };

@@ -1,12 +1,15 @@
+import { readdir } from "node:fs/promises";
 import type { AgentEvent } from "../agent/events.ts";
 import { type AgentBudget, type AgentResult, runAgent } from "../agent/loop.ts";
 import type { ModelClient } from "../agent/model.ts";
 import { recordModelTurns } from "../agent/transcript.ts";
+import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
 import type { Logger } from "../logger.ts";
+import { redactSecrets } from "../redact.ts";
 import type { TaskContext } from "../worker/task-handler.ts";
 import { type ChangedFile, commitChanges, type Identity, pushBranch } from "../workspace/commit-push.ts";
-import { redactSecrets } from "../workspace/redact.ts";
+import { defaultAllowedHosts } from "../workspace/network-policy.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
 import type { WorkspaceRequest, Workspaces } from "../workspace/workspace.ts";
 
@@ -19,10 +22,42 @@ export type AgentSessionDependencies = {
 
 export type SandboxConfig = {
   network: boolean;
-  /** The repository's setup command (e.g. `npm ci`), run with network before the agent starts. */
+  /** The repository's setup command (e.g. `npm ci`), run with the gated network before the agent starts. */
   setup: string | null;
   env: Record<string, string>;
+  /** Hosts the network gate allows; empty: the package registries of the ecosystems found at the root. */
+  allowedHosts?: string[];
+  /** The largest file a command may write, and what the workspace may hold in all. */
+  fileBytes?: number;
+  diskBytes?: number;
 };
+
+const MB = 1024 ** 2;
+
+/**
+ * The session's sandbox and budget from a repository's `.github/loopwright.yml`, the same for every
+ * task kind.
+ *
+ * @example
+ * runAgentSession(deps, context, { ...sessionLimits(config), workspace, model, prompt, … });
+ */
+export function sessionLimits(config: RepoConfig): { sandbox: SandboxConfig; budget: Partial<AgentBudget> } {
+  return {
+    sandbox: {
+      network: config.sandbox.network,
+      setup: config.sandbox.setup,
+      env: config.sandbox.env,
+      allowedHosts: config.sandbox.allowed_hosts,
+      fileBytes: config.budget.file_mb * MB,
+      diskBytes: config.budget.disk_mb * MB,
+    },
+    budget: {
+      maxSteps: config.budget.max_steps,
+      maxTotalTokens: config.budget.max_tokens,
+      maxWallTimeMs: config.sandbox.timeout_minutes * 60_000,
+    },
+  };
+}
 
 export type AgentSessionRequest = {
   workspace: Omit<WorkspaceRequest, "signal">;
@@ -104,12 +139,21 @@ export async function runAgentSession(
     payload: { branch: workspace.branch, baseSha: workspace.baseSha, fromSpare: workspace.fromSpare },
   });
 
-  const sandbox = await createSandbox({
+  const allowedHosts = request.sandbox.allowedHosts?.length
+    ? request.sandbox.allowedHosts
+    : defaultAllowedHosts(await readdir(workspace.path));
+  await using sandbox = await createSandbox({
     mode: deps.settings.sandbox,
     workspace: workspace.path,
+    workspaceOwnership: "keep",
     network: request.sandbox.network,
+    allowedHosts,
     env: request.sandbox.env,
     readOnlyPaths: [workspace.sharedObjects],
+    limits: {
+      ...(request.sandbox.fileBytes && { fileBytes: request.sandbox.fileBytes }),
+      ...(request.sandbox.diskBytes && { diskBytes: request.sandbox.diskBytes }),
+    },
     log: deps.log,
   });
 
@@ -122,7 +166,11 @@ export async function runAgentSession(
       output: redactSecrets(result.output, [request.token]),
       durationMs: result.durationMs,
     };
-    await steps.record({ kind: "setup", durationMs: result.durationMs, payload: setup });
+    await steps.record({
+      kind: "setup",
+      durationMs: result.durationMs,
+      payload: { ...setup, network: sandbox.networkDecisions() },
+    });
   }
 
   const events: AgentEvent[] = [];

@@ -12,11 +12,22 @@ import type { ProgressView } from "../github/progress-comment.ts";
 import type { CommandRun, StepSummary } from "../github/pull-request-body.ts";
 import { type GitHubTaskInput, parseGitHubTaskInput } from "../github/task-input.ts";
 import type { TaskOutcome } from "../store/tasks.ts";
-import { TaskAbortedError, type TaskContext, type TaskHandler } from "../worker/task-handler.ts";
+import {
+  stoppedOutcome,
+  TaskAbortedError,
+  type TaskContext,
+  type TaskHandler,
+  taskStop,
+} from "../worker/task-handler.ts";
 import type { ChangedFile, Identity } from "../workspace/commit-push.ts";
 import { PushRejectedError } from "../workspace/commit-push.ts";
 import type { CheckoutTarget } from "../workspace/workspace.ts";
-import { type AgentSessionDependencies, type AgentSessionResult, runAgentSession } from "./agent-session.ts";
+import {
+  type AgentSessionDependencies,
+  type AgentSessionResult,
+  runAgentSession,
+  sessionLimits,
+} from "./agent-session.ts";
 import { type FinalProgress, ProgressReporter } from "./progress-reporter.ts";
 
 export type GitHubTaskDependencies = AgentSessionDependencies & {
@@ -92,24 +103,14 @@ function triedSoFar(session: AgentSessionResult): string[] {
     .map(summarizeEvent);
 }
 
+/** How the agent's own endings end the task (an abort is a stop, or a hand-back for a retry). */
 const agentOutcomes: Record<
-  Exclude<AgentResult["outcome"], "completed">,
+  Exclude<AgentResult["outcome"], "completed" | "aborted">,
   { task: TaskOutcome["status"]; progress: FinalProgress["status"] }
 > = {
-  aborted: { task: "cancelled", progress: "stopped" },
   budget_exhausted: { task: "budget_exhausted", progress: "failed" },
   model_error: { task: "failed", progress: "failed" },
 };
-
-/**
- * Whether the task's signal was aborted because someone cancelled the task (not a shutdown or a lost
- * claim, after which the task is handed back for a retry).
- *
- * @example
- * if (agent.outcome === "aborted" && !cancelledByUser(context)) throw context.signal.reason;
- */
-export const cancelledByUser = (context: TaskContext): boolean =>
-  context.signal.aborted && (context.signal.reason as TaskAbortedError | undefined)?.reason === "cancelled";
 
 /** Words for a failure a maintainer can act on. */
 export function describeFailure(error: unknown): string {
@@ -160,7 +161,18 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
       log,
       recordCommentId: (id) => context.recordSideEffect("progressCommentId", id),
     });
+    // The progress comment says how a stop ended the task: on request, or the daily budget used up.
+    const endStopped = async (stop: TaskAbortedError, cancelledReason: string, tried?: string[]) => {
+      const outcome = stoppedOutcome(stop, cancelledReason);
+      await progress.finish({
+        status: "stopped",
+        result: { reason: outcome.error, ...(tried && { tried }) },
+      });
+      return outcome;
+    };
     try {
+      await context.enforceDailyTokenBudget(input.config.budget.daily_tokens);
+      if (context.signal.aborted) throw context.signal.reason;
       const [author, prepared] = await Promise.all([
         deps.github.botIdentity(octokit),
         spec.prepare({ octokit, target, input, requester, taskId: task.id }),
@@ -177,16 +189,7 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
         },
         model: deps.createModel(input.config),
         prompt: prepared.prompt,
-        sandbox: {
-          network: input.config.sandbox.network,
-          setup: input.config.sandbox.setup,
-          env: input.config.sandbox.env,
-        },
-        budget: {
-          maxSteps: input.config.budget.max_steps,
-          maxTotalTokens: input.config.budget.max_tokens,
-          maxWallTimeMs: input.config.sandbox.timeout_minutes * 60_000,
-        },
+        ...sessionLimits(input.config),
         commit: {
           message: (agent) => prepared.commitMessage(agent),
           author,
@@ -198,7 +201,12 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
       });
 
       const { agent, change } = session;
-      if (agent.outcome === "aborted" && !cancelledByUser(context)) throw context.signal.reason;
+      if (agent.outcome === "aborted") {
+        const stop = taskStop(context.signal);
+        // A shutdown or a lost claim hands the task back for a retry elsewhere.
+        if (!stop) throw context.signal.reason;
+        return await endStopped(stop, agent.message, triedSoFar(session));
+      }
       if (agent.outcome !== "completed") {
         const ending = agentOutcomes[agent.outcome];
         await progress.finish({
@@ -229,13 +237,13 @@ export function createGitHubTaskHandler(deps: GitHubTaskDependencies, spec: GitH
       await progress.finish({ status: "succeeded", result: delivered.result });
       return { status: "succeeded", ...(delivered.prUrl && { prUrl: delivered.prUrl }) };
     } catch (error) {
+      const stop = taskStop(context.signal);
+      if (stop) return await endStopped(stop, "stopped on request");
       // A shutdown or a lost claim hands the task back for a retry elsewhere: leave the comment running.
-      if (context.signal.aborted && !cancelledByUser(context)) throw error;
-      const reason = cancelledByUser(context) ? "stopped on request" : describeFailure(error);
-      await progress.finish({ status: cancelledByUser(context) ? "stopped" : "failed", result: { reason } });
-      return cancelledByUser(context)
-        ? { status: "cancelled", error: reason }
-        : { status: "failed", error: reason };
+      if (context.signal.aborted) throw error;
+      const reason = describeFailure(error);
+      await progress.finish({ status: "failed", result: { reason } });
+      return { status: "failed", error: reason };
     }
   };
 }

@@ -5,13 +5,13 @@ import type { ModelClient } from "../agent/model.ts";
 import { loadReplayModel } from "../agent/models/replay.ts";
 import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../config/repo-config.ts";
 import type { TaskOutcome } from "../store/tasks.ts";
-import type { TaskContext, TaskHandler } from "../worker/task-handler.ts";
+import { stoppedOutcome, type TaskContext, type TaskHandler, taskStop } from "../worker/task-handler.ts";
 import type { Identity } from "../workspace/commit-push.ts";
 import { resolveCheckoutTarget } from "../workspace/remote-ref.ts";
 import { parseRepositoryUrl } from "../workspace/repository-url.ts";
 import { DEFAULT_BRANCH_PREFIX } from "../workspace/workspace.ts";
-import { type AgentSessionDependencies, runAgentSession } from "./agent-session.ts";
-import { cancelledByUser, describeFailure } from "./github-task.ts";
+import { type AgentSessionDependencies, runAgentSession, sessionLimits } from "./agent-session.ts";
+import { describeFailure } from "./github-task.ts";
 import { DELIVERY_RULES, firstLine } from "./task-text.ts";
 
 export type SubmitTaskDependencies = AgentSessionDependencies & {
@@ -48,8 +48,10 @@ export type SubmitInput = z.infer<typeof submitInputSchema>;
 /** Commits of `submit` tasks: there is no GitHub App identity to use. */
 const AUTHOR: Identity = { name: "Loopwright", email: "loopwright@localhost" };
 
-const agentStatuses: Record<Exclude<AgentResult["outcome"], "completed">, TaskOutcome["status"]> = {
-  aborted: "cancelled",
+const agentStatuses: Record<
+  Exclude<AgentResult["outcome"], "completed" | "aborted">,
+  TaskOutcome["status"]
+> = {
   budget_exhausted: "budget_exhausted",
   model_error: "failed",
 };
@@ -75,12 +77,7 @@ async function runSubmit(
     },
     model,
     prompt: `${input.prompt}\n\n${DELIVERY_RULES}`,
-    sandbox: { network: config.sandbox.network, setup: config.sandbox.setup, env: config.sandbox.env },
-    budget: {
-      maxSteps: config.budget.max_steps,
-      maxTotalTokens: config.budget.max_tokens,
-      maxWallTimeMs: config.sandbox.timeout_minutes * 60_000,
-    },
+    ...sessionLimits(config),
     commit: {
       message: (result) =>
         `${firstLine(input.prompt, 72)}\n\n${firstLine(result.message, 400)}\n\nLoopwright task ${task.id}\n`,
@@ -89,7 +86,12 @@ async function runSubmit(
     },
     branchPolicy: "task",
   });
-  if (agent.outcome === "aborted" && !cancelledByUser(context)) throw signal.reason;
+  if (agent.outcome === "aborted") {
+    const stop = taskStop(signal);
+    // A shutdown or a lost claim hands the task back for a retry elsewhere.
+    if (!stop) throw signal.reason;
+    return stoppedOutcome(stop, agent.message);
+  }
   if (agent.outcome !== "completed") return { status: agentStatuses[agent.outcome], error: agent.message };
   const result =
     change.status === "pushed"
@@ -120,11 +122,11 @@ export function createSubmitHandler(deps: SubmitTaskDependencies): TaskHandler {
     try {
       return await runSubmit(deps, context, parsed.data);
     } catch (error) {
+      const stop = taskStop(context.signal);
+      if (stop) return stoppedOutcome(stop, "stopped on request");
       // A shutdown or a lost claim hands the task back for a retry elsewhere.
-      if (context.signal.aborted && !cancelledByUser(context)) throw error;
-      return cancelledByUser(context)
-        ? { status: "cancelled", error: "stopped on request" }
-        : { status: "failed", error: describeFailure(error) };
+      if (context.signal.aborted) throw error;
+      return { status: "failed", error: describeFailure(error) };
     }
   };
 }

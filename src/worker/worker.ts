@@ -3,6 +3,7 @@ import type { Job } from "pg-boss";
 import type { Logger } from "../logger.ts";
 import type { Database, Queryable } from "../store/database.ts";
 import { LANE_QUEUES, LOST_QUEUE, type TaskJob, type TaskQueue } from "../store/queue.ts";
+import { tokensSpentToday } from "../store/repository-tasks.ts";
 import { createStepRecorder } from "../store/steps.ts";
 import {
   addTokens,
@@ -17,7 +18,13 @@ import {
   type TaskOutcome,
 } from "../store/tasks.ts";
 import { createTranscriptRecorder } from "../store/transcripts.ts";
-import { TaskAbortedError, type TaskContext, type TaskHandlers } from "./task-handler.ts";
+import {
+  stoppedOutcome,
+  TaskAbortedError,
+  type TaskContext,
+  type TaskHandlers,
+  taskStop,
+} from "./task-handler.ts";
 
 export type WorkerOptions = {
   db: Database;
@@ -47,19 +54,47 @@ export type Worker = {
 };
 
 /**
- * What a handler gets for one attempt of a task: its recorders write to the database as they go.
+ * What a handler gets for one attempt of a task: its recorders write to the database as they go, and
+ * `controller` is aborted when the repository's daily token budget (once the handler sets one) is
+ * used up.
  *
  * @example
- * const outcome = await handler(createTaskContext(db, task, controller.signal, log));
+ * const outcome = await handler(createTaskContext(db, task, controller, log));
  */
-export function createTaskContext(db: Queryable, task: Task, signal: AbortSignal, log: Logger): TaskContext {
+export function createTaskContext(
+  db: Queryable,
+  task: Task,
+  controller: AbortController,
+  log: Logger,
+): TaskContext {
+  let dailyTokens: number | undefined;
+  async function checkDailyBudget(): Promise<void> {
+    if (dailyTokens === undefined || controller.signal.aborted) return;
+    const spent = await tokensSpentToday(db, task.repository);
+    if (spent < dailyTokens) return;
+    log.info({ spent, dailyTokens }, "the repository's daily token budget is used up: stopping the task");
+    const budget = dailyTokens.toLocaleString("en-US");
+    controller.abort(
+      new TaskAbortedError(
+        "daily_budget",
+        `stopped: the repository's daily token budget of ${budget} tokens was used up (it resets at midnight UTC; budget.daily_tokens in .github/loopwright.yml sets it)`,
+      ),
+    );
+  }
   return {
     task,
-    signal,
+    signal: controller.signal,
     steps: createStepRecorder(db, task.id, task.attempt),
     transcript: createTranscriptRecorder(db, task.id, task.attempt),
     recordSideEffect: (key, value) => recordSideEffect(db, task.id, key, value),
-    addTokens: (tokens) => addTokens(db, task.id, tokens),
+    async addTokens(tokens) {
+      await addTokens(db, task.id, tokens);
+      await checkDailyBudget();
+    },
+    async enforceDailyTokenBudget(limit) {
+      dailyTokens = limit;
+      await checkDailyBudget();
+    },
     log,
   };
 }
@@ -117,7 +152,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       const handler = handlers.get(task.kind);
       try {
         if (!handler) throw new Error(`no handler for task kind "${task.kind}" in this worker`);
-        outcome = await handler(createTaskContext(db, task, controller.signal, taskLog));
+        outcome = await handler(createTaskContext(db, task, controller, taskLog));
       } catch (error) {
         const reason = controller.signal.aborted ? controller.signal.reason : undefined;
         if (reason instanceof TaskAbortedError && reason.reason === "shutdown") {
@@ -126,10 +161,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           throw reason;
         }
         if (reason instanceof TaskAbortedError && reason.reason === "claim_lost") throw reason;
-        outcome =
-          reason instanceof TaskAbortedError
-            ? { status: "cancelled", error: "cancelled on request" }
-            : { status: "failed", error: error instanceof Error ? error.message : String(error) };
+        const stop = taskStop(controller.signal);
+        outcome = stop
+          ? stoppedOutcome(stop, "cancelled on request")
+          : { status: "failed", error: error instanceof Error ? error.message : String(error) };
       }
       const finished = await finishTask(db, task.id, task.attempt, outcome);
       taskLog.info({ status: outcome.status, error: outcome.error, finished }, "task ended");

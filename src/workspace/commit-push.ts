@@ -1,4 +1,5 @@
-import { GitError, runGit } from "./git.ts";
+import { redactSecrets } from "../redact.ts";
+import { GitError, type GitResult, runGit } from "./git.ts";
 import { classifyPushRejection, isPushRejection, type PushRejectionReason } from "./push-rejection.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -22,7 +23,13 @@ export type CommitRequest = {
 
 export type CommitOutcome =
   | { status: "nothing-changed"; message: string }
-  | { status: "committed"; sha: string; files: ChangedFile[] };
+  | {
+      status: "committed";
+      sha: string;
+      files: ChangedFile[];
+      /** Folders holding a repository of their own, left out of the commit (see `commitChanges`). */
+      skippedRepositories: string[];
+    };
 
 export type PushRequest = {
   /** Installation token for this push only. */
@@ -72,7 +79,13 @@ const STATUS: Record<string, ChangedFile["status"]> = {
  * Stages everything changed in the working tree (additions, edits, deletions; `.gitignore` is
  * honoured) and commits it on the task branch as `author`, with a `Co-authored-by:` trailer per
  * co-author. Runs through the workspace's host git dir, so nothing the model did to the working
- * tree's `.git` (hooks, config, filters) takes part.
+ * tree's `.git` (hooks, config, filters, `core.worktree`) takes part.
+ *
+ * Nested repositories are skipped, not added as gitlinks: a folder of the tree with its own `.git`
+ * (a folder, or a `gitdir:` file pointing anywhere on the host) is left out of the commit and named
+ * in `skippedRepositories`, and submodule pointers stay as the base commit has them. Staging a
+ * gitlink makes git run `git status` inside that repository, on its own config (fsmonitor, filter
+ * drivers), and would record a commit the remote does not have.
  *
  * @example
  * const outcome = await commitChanges(ws, { message: "Fix the date parser", author: bot, coAuthors: [requester] });
@@ -88,28 +101,36 @@ export async function commitChanges(workspace: Workspace, request: CommitRequest
 
   // A fresh index from the last commit makes each commit an exact snapshot of the working tree.
   await git("read-tree", ["HEAD"]);
-  await git("add", ["--all", "--", "."]);
+  const submodules = await submodulePaths(git);
+  const skippedRepositories = await untrackedRepositories(git);
+  const excluded = [...submodules, ...skippedRepositories].map((folder) => `:(exclude,literal)${folder}`);
+  await git("add", ["--all", "--", ".", ...excluded]);
   const files = parseNameStatus(
     (await git("diff", ["--cached", "--no-ext-diff", "--name-status", "-z", "-M", "HEAD"])).stdout,
   );
   if (files.length === 0) {
+    const skipped =
+      skippedRepositories.length === 0
+        ? ""
+        : ` (left out nested repositories: ${skippedRepositories.join(", ")})`;
     return {
       status: "nothing-changed",
-      message: `nothing changed in ${workspace.repository}: no commit was made`,
+      message: `nothing changed in ${workspace.repository}: no commit was made${skipped}`,
     };
   }
   const trailers = [...new Map(coAuthors.map((person) => [person.email.toLowerCase(), person])).values()]
     .filter((person) => person.email.toLowerCase() !== author.email.toLowerCase())
     .map((person) => `Co-authored-by: ${person.name} <${person.email}>`);
-  const message =
-    trailers.length > 0 ? `${request.message.trimEnd()}\n\n${trailers.join("\n")}\n` : request.message;
+  // The message holds the model's words, which may quote a token a command printed.
+  const said = redactSecrets(request.message);
+  const message = trailers.length > 0 ? `${said.trimEnd()}\n\n${trailers.join("\n")}\n` : said;
   await git(
     "commit",
     ["--quiet", "--no-verify", "--cleanup=verbatim", "-m", message],
     [`user.name=${author.name}`, `user.email=${author.email}`],
   );
   const sha = (await git("rev-parse", ["HEAD"])).stdout.trim();
-  return { status: "committed", sha, files };
+  return { status: "committed", sha, files, skippedRepositories };
 }
 
 /**
@@ -152,7 +173,7 @@ export async function commitAndPush(
   push: PushRequest = {},
 ): Promise<
   | { status: "nothing-changed"; message: string }
-  | { status: "pushed"; sha: string; branch: string; files: ChangedFile[] }
+  | { status: "pushed"; sha: string; branch: string; files: ChangedFile[]; skippedRepositories: string[] }
 > {
   const branch = push.branch ?? workspace.branch;
   // Checked before committing so a forbidden push leaves no commit behind.
@@ -160,7 +181,13 @@ export async function commitAndPush(
   const outcome = await commitChanges(workspace, commit);
   if (outcome.status === "nothing-changed") return outcome;
   const pushed = await pushBranch(workspace, push);
-  return { status: "pushed", sha: pushed.sha, branch: pushed.branch, files: outcome.files };
+  return {
+    status: "pushed",
+    sha: pushed.sha,
+    branch: pushed.branch,
+    files: outcome.files,
+    skippedRepositories: outcome.skippedRepositories,
+  };
 }
 
 function assertPushAllowed(workspace: Workspace, branch: string, force: boolean): void {
@@ -183,15 +210,25 @@ function assertPushAllowed(workspace: Workspace, branch: string, force: boolean)
   }
 }
 
+type HostGit = (operation: string, args: string[], config?: string[]) => Promise<GitResult>;
+
 /**
- * git on the workspace's host git dir with the working tree as its work tree. Hooks are switched
- * off (a global `core.hooksPath` would otherwise run during commit and push, with the token around).
+ * git on the workspace's host git dir with the working tree as its work tree: the tree's own `.git`
+ * is never read (`--git-dir` means no discovery). runGit already keeps every config but host.git's
+ * out and switches hooks and helpers off. The tree may belong to the sandbox's uid, so it and the
+ * host git dir are trusted by exact path (`safe.directory`, never `*`). host.git is thrown away
+ * with the workspace, so no automatic maintenance runs in it.
  */
-function hostGit(workspace: Workspace, signal: AbortSignal | undefined, token?: string) {
-  return (operation: string, args: string[], config: string[] = []) =>
+function hostGit(workspace: Workspace, signal: AbortSignal | undefined, token?: string): HostGit {
+  const settings = [
+    `safe.directory=${workspace.path}`,
+    `safe.directory=${workspace.hostGitDir}`,
+    "maintenance.auto=false",
+  ];
+  return (operation, args, config = []) =>
     runGit(
       [
-        ...["core.hooksPath=/dev/null", ...config].flatMap((setting) => ["-c", setting]),
+        ...[...settings, ...config].flatMap((setting) => ["-c", setting]),
         "--git-dir",
         workspace.hostGitDir,
         "--work-tree",
@@ -201,6 +238,23 @@ function hostGit(workspace: Workspace, signal: AbortSignal | undefined, token?: 
       ],
       { operation, repository: workspace.repository, cwd: workspace.path, signal, token },
     );
+}
+
+/** Paths of the submodules (gitlinks) in the index. */
+async function submodulePaths(git: HostGit): Promise<string[]> {
+  const entries = (await git("ls-files", ["--stage", "-z"])).stdout.split("\0");
+  return entries
+    .filter((entry) => entry.startsWith("160000 "))
+    .map((entry) => entry.slice(entry.indexOf("\t") + 1));
+}
+
+/**
+ * Untracked folders holding a repository of their own. Listing untracked files reads nothing of
+ * such a repository but whether its `.git` is one; git lists it as the folder, with a slash.
+ */
+async function untrackedRepositories(git: HostGit): Promise<string[]> {
+  const entries = (await git("ls-files", ["--others", "--exclude-standard", "-z"])).stdout.split("\0");
+  return entries.filter((entry) => entry.endsWith("/")).map((entry) => entry.slice(0, -1));
 }
 
 async function changedSinceBase(workspace: Workspace, signal: AbortSignal | undefined): Promise<string[]> {

@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
+import { privateDirectory } from "../config/private-directory.ts";
 import type { Logger } from "../logger.ts";
 import { GitError, runGit } from "./git.ts";
 import { once } from "./once.ts";
@@ -89,6 +91,7 @@ export class MirrorCache {
       throw new Error(`mirror cache size cap must be a positive number of bytes, got ${options.maxBytes}`);
     }
     const cache = new MirrorCache(options);
+    privateDirectory(cache.root);
     for (const folder of ["mirrors", "locks", "leases", "tmp"]) {
       await mkdir(path.join(cache.root, folder), { recursive: true });
     }
@@ -129,6 +132,7 @@ export class MirrorCache {
       const exists = await isDirectory(path.join(mirror, "objects"));
       if (!exists) await this.#clone(location, mirror, request);
       const fetched = !exists || (await this.#fetchIfNeeded(location, mirror, request));
+      if (fetched) await shareObjects(mirror);
       if (request.defaultBranch !== undefined) await this.#setHead(location, mirror, request.defaultBranch);
       const now = new Date();
       await writeFile(path.join(mirror, LAST_USED_FILE), "");
@@ -223,6 +227,8 @@ export class MirrorCache {
     const temporary = path.join(this.root, "tmp", ownedName("clone"));
     this.#logger?.info({ repository: location.display }, "cloning mirror");
     try {
+      // Readable objects whatever the umask: a sandboxed uid borrows them through the workspace's alternates
+      // (the cache folder itself stays private to this user; only the sandbox sees the objects, read-only).
       await this.#git(["clone", "--bare", "--quiet", location.url, temporary], "clone", location, request);
       // Objects a running workspace borrows (clone --shared) must never be pruned from under it, and
       // an automatic gc must finish inside the fetch that started it, while the lock is still held.
@@ -422,4 +428,21 @@ async function findGitLockFiles(mirror: string): Promise<string[]> {
   return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith(".lock"))
     .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/**
+ * Makes a mirror's objects readable whatever the umask: a sandbox's unprivileged uid borrows them
+ * read-only through its workspace's alternates. The cache folder itself stays private to this
+ * user, so only sandboxes, which have the objects folder bound in, can reach them.
+ */
+function shareObjects(mirror: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("chmod", ["-R", "a+rX", "--", path.join(mirror, "objects")], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`could not make the objects of ${mirror} readable (chmod exited ${code})`)),
+    );
+  });
 }

@@ -1,5 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
-import path from "node:path";
+import { lstatSync, readdirSync, readlinkSync } from "node:fs";
 
 /** Where the sandboxed command's home is; a private tmpfs. */
 export const SANDBOX_HOME = "/home/sandbox";
@@ -27,8 +26,6 @@ export type HostLayout = {
   directories: string[];
   secretFiles: string[];
   secretDirs: string[];
-  /** The resolver configuration's real directory when /etc/resolv.conf points outside /etc. */
-  resolverDir: string | undefined;
 };
 
 function kind(target: string): "symlink" | "file" | "directory" | undefined {
@@ -54,7 +51,6 @@ export function readHostLayout(): HostLayout {
     directories: [],
     secretFiles: [],
     secretDirs: [],
-    resolverDir: undefined,
   };
   for (const dir of SYSTEM_DIRS) {
     const found = kind(dir);
@@ -71,22 +67,39 @@ export function readHostLayout(): HostLayout {
   }
   layout.secretFiles = [...SECRET_ETC_FILES, ...sshKeys].filter((file) => kind(file) === "file");
   layout.secretDirs = SECRET_ETC_DIRS.filter((dir) => kind(dir) === "directory");
-  try {
-    const resolver = realpathSync("/etc/resolv.conf");
-    if (!resolver.startsWith("/etc/")) layout.resolverDir = path.dirname(resolver);
-  } catch {
-    // no resolver configuration: name lookups fail, as they would on the host
-  }
   return layout;
 }
+
+/** Every folder above `paths` outside the system folders, parents first (bwrap would copy their modes). */
+function ancestorsToCreate(paths: string[]): string[] {
+  const under = (dir: string, root: string) => dir === root || dir.startsWith(`${root}/`);
+  const ancestors = new Set<string>();
+  for (const target of paths) {
+    const parts = target.split("/").filter(Boolean);
+    for (let depth = 1; depth < parts.length; depth += 1) {
+      const dir = `/${parts.slice(0, depth).join("/")}`;
+      if (!SYSTEM_DIRS.some((root) => under(dir, root))) ancestors.add(dir);
+    }
+  }
+  return [...ancestors].sort((a, b) => a.split("/").length - b.split("/").length);
+}
+
+/** Where the network gate's socket appears inside the sandbox. */
+export const GATE_SOCKET = "/run/loopwright-gate.sock";
 
 /** Everything one bwrap invocation needs to know. */
 export type BwrapPlan = {
   host: HostLayout;
   workspace: string;
-  network: boolean;
+  /**
+   * The network gate's socket when the command may use the network. The command always has its
+   * own network namespace (no route to this host or its network); the gate is its only way out.
+   */
+  gateSocket?: string | undefined;
   /** Extra host paths shown read-only at the same place (the Node.js runtime, tool caches). */
   readOnlyPaths: string[];
+  /** `[target, link]` symlinks to recreate (the runtime's bin folder). */
+  symlinks?: [string, string][];
   tmpBytes: number;
   /** Running unprivileged: bwrap needs a user namespace, and the command keeps the caller's uid. */
   rootless: boolean;
@@ -97,29 +110,36 @@ export type BwrapPlan = {
 
 /**
  * The bwrap options for one command: read-only system directories with secrets masked, the
- * workspace writable, private /tmp and home, and new PID, IPC, UTS (and network) namespaces.
+ * workspace writable, private /tmp and home, and new PID, IPC, UTS and network namespaces (the
+ * network gate's socket bound in when the command may reach the internet). bwrap mounts every
+ * bind `nosuid`.
  *
  * @example
- * bwrapArguments({ host: readHostLayout(), workspace: "/w", network: false, readOnlyPaths: [],
+ * bwrapArguments({ host: readHostLayout(), workspace: "/w", readOnlyPaths: [],
  *   tmpBytes: 2 ** 30, rootless: false, dataFiles: [], cwd: "/w" });
  * // ["--die-with-parent", "--new-session", "--unshare-pid", …, "--chdir", "/w"]
  */
 export function bwrapArguments(plan: BwrapPlan): string[] {
   const args = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts"];
-  args.push("--hostname", "sandbox");
-  if (!plan.network) args.push("--unshare-net");
+  args.push("--hostname", "sandbox", "--unshare-net");
   if (plan.rootless) args.push("--unshare-user", "--disable-userns");
   for (const dir of plan.host.directories) args.push("--ro-bind", dir, dir);
   for (const [target, link] of plan.host.symlinks) args.push("--symlink", target, link);
   for (const file of plan.host.secretFiles) args.push("--ro-bind", "/dev/null", file);
   for (const dir of plan.host.secretDirs) args.push("--tmpfs", dir);
-  if (plan.network && plan.host.resolverDir)
-    args.push("--ro-bind", plan.host.resolverDir, plan.host.resolverDir);
   args.push("--dev", "/dev", "--proc", "/proc");
-  args.push("--size", String(plan.tmpBytes), "--tmpfs", "/tmp");
-  args.push("--size", String(plan.tmpBytes), "--tmpfs", SANDBOX_HOME);
+  // Writable by the sandbox's unprivileged uid, which owns nothing else here.
+  args.push("--perms", "01777", "--size", String(plan.tmpBytes), "--tmpfs", "/tmp");
+  args.push("--perms", "01777", "--size", String(plan.tmpBytes), "--tmpfs", SANDBOX_HOME);
   args.push("--symlink", "/tmp", "/var/tmp");
+  // Folders on the way to a bound path are made traversable, and empty but for what is bound.
+  const bound = [...plan.readOnlyPaths, plan.workspace, ...(plan.symlinks ?? []).map(([, link]) => link)];
+  for (const dir of ancestorsToCreate(plan.gateSocket ? [...bound, GATE_SOCKET] : bound)) {
+    args.push("--perms", "0755", "--dir", dir);
+  }
   for (const dir of plan.readOnlyPaths) args.push("--ro-bind", dir, dir);
+  for (const [target, link] of plan.symlinks ?? []) args.push("--symlink", target, link);
+  if (plan.gateSocket) args.push("--bind", plan.gateSocket, GATE_SOCKET);
   args.push("--bind", plan.workspace, plan.workspace);
   for (const { fd, target, writable } of plan.dataFiles) {
     args.push("--perms", "0644", writable ? "--file" : "--ro-bind-data", String(fd), target);

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Logger } from "../logger.ts";
 import { bwrapArguments, readHostLayout } from "./sandbox-bwrap.ts";
 import { sandboxEnvironment } from "./sandbox-environment.ts";
+import { allocateSandboxIdentity } from "./sandbox-identity.ts";
 import { limitArguments, resolveLimits } from "./sandbox-limits.ts";
 import { runProcessTree } from "./sandbox-process.ts";
 
@@ -12,27 +13,22 @@ export class SandboxError extends Error {
   override name = "SandboxError";
 }
 
-/** A uid for commands when Loopwright runs as root: far above any real user's, never 0. */
-export function sandboxUid(): number | undefined {
-  return process.getuid?.() === 0 ? 1_600_000_000 + Math.floor(Math.random() * 100_000_000) : undefined;
-}
-
 /** Runs `true` exactly as a sandboxed command would run; resolves to why it failed, or undefined. */
 async function probe(useBwrap: boolean): Promise<string | undefined> {
   const workspace = await mkdtemp(path.join(os.tmpdir(), "loopwright-probe-"));
   try {
     const limits = resolveLimits();
-    const wrapper = limitArguments(limits, { uid: sandboxUid(), dieWithParent: !useBwrap });
+    const identity = allocateSandboxIdentity();
+    const wrapper = limitArguments(limits, { mode: useBwrap ? "bwrap" : "none", identity });
     const bwrap = useBwrap
       ? [
           "bwrap",
           ...bwrapArguments({
             host: readHostLayout(),
             workspace,
-            network: false,
             readOnlyPaths: [],
             tmpBytes: limits.tmpBytes,
-            rootless: process.getuid?.() !== 0,
+            rootless: identity === undefined,
             dataFiles: [],
             cwd: workspace,
           }),

@@ -12,6 +12,29 @@ const CREDENTIAL_NAME =
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Where the operator's TLS trust store is (a file or folder path, never a secret): passed on so
+ * package managers behind a TLS-inspecting egress proxy trust what the host trusts.
+ */
+const TRUST_STORE_VARIABLES = [
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "CURL_CA_BUNDLE",
+  "REQUESTS_CA_BUNDLE",
+  "PIP_CERT",
+  "GIT_SSL_CAINFO",
+];
+
+function trustStore(): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const name of TRUST_STORE_VARIABLES) {
+    const value = process.env[name];
+    if (value?.startsWith("/") && !value.includes("\0")) found[name] = value;
+  }
+  return found;
+}
+
 /** Thrown for extra variables the sandbox refuses to pass; the message names the variable. */
 export class SandboxEnvironmentError extends Error {
   override name = "SandboxEnvironmentError";
@@ -58,6 +81,7 @@ export function sandboxEnvironment(options: {
     LANG: "C.UTF-8",
     TERM: "dumb",
     CI: "true",
+    ...trustStore(),
     ...extras,
     PATH: options.searchPath ?? sandboxSearchPath(),
     HOME: options.home,

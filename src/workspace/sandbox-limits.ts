@@ -10,6 +10,12 @@ export type SandboxLimits = {
   maxProcesses: number;
   /** Size of the private /tmp and of the private home (each a tmpfs under bwrap). */
   tmpBytes: number;
+  /** The largest file a command may write (RLIMIT_FSIZE): a bigger write fails with EFBIG. */
+  fileBytes: number;
+  /** What the workspace may hold in all; a command that grows it past this is killed. */
+  diskBytes: number;
+  /** Files and folders the workspace may hold in all. */
+  maxEntries: number;
 };
 
 export const DEFAULT_LIMITS: SandboxLimits = {
@@ -18,6 +24,9 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   memoryBytes: 4 * 1024 ** 3,
   maxProcesses: 1024,
   tmpBytes: 1024 ** 3,
+  fileBytes: 512 * 1024 ** 2,
+  diskBytes: 4 * 1024 ** 3,
+  maxEntries: 500_000,
 };
 
 const MINIMUM: SandboxLimits = {
@@ -26,6 +35,9 @@ const MINIMUM: SandboxLimits = {
   memoryBytes: 16 * 1024 ** 2,
   maxProcesses: 8,
   tmpBytes: 1024 ** 2,
+  fileBytes: 1024 ** 2,
+  diskBytes: 16 * 1024 ** 2,
+  maxEntries: 100,
 };
 
 /**
@@ -50,45 +62,71 @@ export function resolveLimits(partial: Partial<SandboxLimits> = {}): SandboxLimi
   return limits;
 }
 
+/** How the limits are applied: to a bwrap command or a plain process, as which identity. */
+export type LimitPlan = {
+  /** `bwrap`: inside the namespaces; `none`: a plain child process of this one. */
+  mode: "bwrap" | "none";
+  /** The uid/gid to become when this process is root (see sandbox-identity.ts). */
+  identity?: { uid: number; gid: number };
+  /** Processes this user already runs (RLIMIT_NPROC counts them when no namespace separates them). */
+  extraProcesses?: number;
+};
+
+/** Capabilities mode none keeps as root: read and write the files root owns, nothing more. */
+const NONE_MODE_ROOT_CAPS = "-all,+dac_override,+fowner";
+
+function identityArguments(plan: LimitPlan): string[] {
+  const { identity } = plan;
+  if (plan.mode === "bwrap") {
+    if (identity === undefined) return ["--no-new-privs"];
+    // Becoming a plain uid drops every capability; clearing the sets too leaves no way back.
+    return [
+      `--reuid=${identity.uid}`,
+      `--regid=${identity.gid}`,
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--ambient-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+    ];
+  }
+  // Mode none offers no isolation (it is for an already isolated container); as root it still
+  // changes uid so the kernel enforces the process limit, keeping access to root's files.
+  const args = ["--pdeathsig=KILL", "--no-new-privs"];
+  if (identity === undefined) return args;
+  return [
+    `--reuid=${identity.uid}`,
+    `--regid=${identity.uid}`,
+    "--clear-groups",
+    `--inh-caps=${NONE_MODE_ROOT_CAPS}`,
+    `--ambient-caps=${NONE_MODE_ROOT_CAPS}`,
+    `--bounding-set=${NONE_MODE_ROOT_CAPS}`,
+    // Keep the capabilities in effect for access(2) too, which git uses to check the work tree.
+    "--securebits=+no_setuid_fixup,+no_setuid_fixup_locked,+noroot,+noroot_locked",
+    ...args,
+  ];
+}
+
 /**
- * The argv prefix that applies the limits to a command and then runs it.
- *
- * The kernel does not enforce RLIMIT_NPROC for uid 0, so when Loopwright runs as root the command
- * runs as `uid` instead, keeping only the capabilities to read and write the files root owns in
- * the places it can see (CAP_DAC_OVERRIDE, CAP_FOWNER); never CAP_SETUID, so it cannot become root again.
+ * The argv prefix that applies the limits to a command and then runs it: `setpriv` (identity, no
+ * new privileges) and `prlimit` (CPU, memory, processes, file size, no core dumps).
  *
  * @example
- * limitArguments(resolveLimits(), { uid: 1_700_000_001 });
+ * limitArguments(resolveLimits(), { mode: "bwrap", identity: { uid: 1_700_000_001, gid: 1_599_999_999 } });
  * // ["setpriv", "--reuid=1700000001", …, "--", "prlimit", "--cpu=900", …, "--"]
  */
-export function limitArguments(
-  limits: SandboxLimits,
-  options: { uid?: number; extraProcesses?: number; dieWithParent?: boolean },
-): string[] {
-  const setpriv: string[] = [];
-  if (options.uid !== undefined) {
-    const caps = "-all,+dac_override,+fowner";
-    setpriv.push(
-      `--reuid=${options.uid}`,
-      `--regid=${options.uid}`,
-      "--clear-groups",
-      `--inh-caps=${caps}`,
-      `--ambient-caps=${caps}`,
-      `--bounding-set=${caps}`,
-      // Keep the capabilities in effect for access(2) too, which git uses to check the work tree.
-      "--securebits=+no_setuid_fixup,+no_setuid_fixup_locked,+noroot,+noroot_locked",
-      "--no-new-privs",
-    );
-  }
-  if (options.dieWithParent) setpriv.push("--pdeathsig=KILL");
-  const nproc = limits.maxProcesses + (options.extraProcesses ?? 0);
-  const prlimit = [
+export function limitArguments(limits: SandboxLimits, plan: LimitPlan): string[] {
+  const nproc = limits.maxProcesses + (plan.extraProcesses ?? 0);
+  return [
+    "setpriv",
+    ...identityArguments(plan),
+    "--",
     "prlimit",
     `--cpu=${limits.cpuSeconds}`,
     `--data=${limits.memoryBytes}`,
     `--nproc=${nproc}`,
+    `--fsize=${limits.fileBytes}`,
     "--core=0",
     "--",
   ];
-  return setpriv.length > 0 ? ["setpriv", ...setpriv, "--", ...prlimit] : prlimit;
 }

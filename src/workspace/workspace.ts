@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { privateDirectory } from "../config/private-directory.ts";
 import type { Logger } from "../logger.ts";
 import { GitError, runGit } from "./git.ts";
 import { MirrorCache, type MirrorLease } from "./mirror-cache.ts";
@@ -112,7 +113,7 @@ export class Workspaces {
    * const workspaces = await Workspaces.open({ dataDir: "/var/lib/loopwright", cacheMaxBytes: 2 ** 33 });
    */
   static async open(options: WorkspacesOptions): Promise<Workspaces> {
-    const dataDir = path.resolve(options.dataDir);
+    const dataDir = privateDirectory(options.dataDir);
     const cache = await MirrorCache.open({
       root: path.join(dataDir, "cache"),
       maxBytes: options.cacheMaxBytes,
@@ -120,8 +121,7 @@ export class Workspaces {
       lockWaitMs: options.lockWaitMs,
       gitTimeoutMs: options.gitTimeoutMs,
     });
-    const root = path.join(dataDir, "workspaces");
-    await mkdir(root, { recursive: true });
+    const root = privateDirectory(path.join(dataDir, "workspaces"));
     const workspaces = new Workspaces(cache, root, options);
     await workspaces.sweep();
     return workspaces;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { TaskLimitError } from "../../src/agent/command-runner.ts";
 import type { AgentEvent, ToolCallEvent } from "../../src/agent/events.ts";
 import { runAgent } from "../../src/agent/loop.ts";
 import { type InputItem, type ModelClient, ModelError, type ModelRequest } from "../../src/agent/model.ts";
@@ -157,6 +158,34 @@ describe("runAgent over a replayed transcript", () => {
     expect(result.message).toContain("step budget (3 model turns)");
   });
 
+  it("ends with budget_exhausted when the sandbox says a whole-task limit was crossed", async () => {
+    const cwd = await tinyRepo();
+    const runner = await sandbox(cwd);
+    const { model } = await replay("endless");
+    // The transcript reads a file each turn; the second read finds the task over its disk budget.
+    let reads = 0;
+    const files = runner.files;
+    const limited = {
+      policy: runner.policy,
+      run: runner.run,
+      files: {
+        stat: files.stat.bind(files),
+        listTree: files.listTree.bind(files),
+        writeFile: files.writeFile.bind(files),
+        removeFile: files.removeFile.bind(files),
+        readFile: async (file: string, maxBytes: number) => {
+          if (file.endsWith("sum.js") && ++reads === 2) {
+            throw new TaskLimitError("the workspace grew to 5000 MB, over its disk budget of 4295 MB");
+          }
+          return files.readFile(file, maxBytes);
+        },
+      },
+    };
+    const result = await runAgent({ model, runner: limited, cwd, task: "Loop", budget: { maxSteps: 10 } });
+    expect(result).toMatchObject({ outcome: "budget_exhausted", budget: "disk", totals: { toolCalls: 2 } });
+    expect(result.message).toBe("Stopped: the workspace grew to 5000 MB, over its disk budget of 4295 MB");
+  });
+
   it("ends with budget_exhausted when the tokens run out", async () => {
     const cwd = await tinyRepo();
     const runner = await sandbox(cwd);
@@ -211,11 +240,11 @@ describe("runAgent over a replayed transcript", () => {
       contextWindow: 100_000,
       complete: (request) => {
         sawSignal = request.signal;
+        setTimeout(() => controller.abort(), 50);
         return new Promise(() => {});
       },
     };
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
     const result = await runAgent({ model: hanging, runner, cwd, task: "Wait", signal: controller.signal });
     expect(result.outcome).toBe("aborted");
     expect(sawSignal?.aborted).toBe(true);

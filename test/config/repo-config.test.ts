@@ -12,19 +12,35 @@ describe("parseRepoConfig", () => {
     expect(DEFAULT_REPO_CONFIG).toEqual({
       fix: { command: "/agent", label: "agent:fix", draft: true, branch_prefix: "agent/" },
       review: { auto: true, drafts: false, max_comments: 10 },
-      sandbox: { network: false, setup: null, timeout_minutes: 30, env: {} },
-      budget: { max_steps: 60, max_tokens: 2_000_000, daily_tokens: 20_000_000 },
+      sandbox: { network: false, setup: null, timeout_minutes: 30, env: {}, allowed_hosts: [] },
+      budget: {
+        max_steps: 60,
+        max_tokens: 2_000_000,
+        daily_tokens: 20_000_000,
+        disk_mb: 4096,
+        file_mb: 512,
+      },
+      limits: { per_requester_per_hour: 10, per_repository_per_hour: 30, per_requester_active: 3 },
       model: { name: null, reasoning_effort: null },
+      eval: { test_command: null },
       schedules: [],
     });
+  });
+
+  it("reads the eval section's test command, blank meaning none", () => {
+    expect(parseRepoConfig({ eval: { test_command: " node --test {file} " } }).config.eval).toEqual({
+      test_command: "node --test {file}",
+    });
+    expect(parseRepoConfig({ eval: { test_command: "" } }).config.eval.test_command).toBeNull();
   });
 
   it("reads the design's sample file", () => {
     const raw = parseYaml(`
 fix:      { command: /agent, label: "agent:fix", draft: true, branch_prefix: agent/ }
 review:   { auto: true, drafts: false, max_comments: 10 }
-sandbox:  { network: false, setup: "npm ci", timeout_minutes: 30, env: { CI: true, LEVEL: 3 } }
-budget:   { max_steps: 60, max_tokens: 2000000, daily_tokens: 20000000 }
+sandbox:  { network: false, setup: "npm ci", timeout_minutes: 30, env: { CI: true, LEVEL: 3 }, allowed_hosts: [registry.npmjs.org, "*.pythonhosted.org"] }
+budget:   { max_steps: 60, max_tokens: 2000000, daily_tokens: 20000000, disk_mb: 4096, file_mb: 512 }
+limits:   { per_requester_per_hour: 10, per_repository_per_hour: 30, per_requester_active: 3 }
 model:    { name: gpt-5-codex, reasoning_effort: medium }
 schedules:
   - name: deps
@@ -38,7 +54,10 @@ schedules:
       setup: "npm ci",
       timeout_minutes: 30,
       env: { CI: "true", LEVEL: "3" },
+      allowed_hosts: ["registry.npmjs.org", "*.pythonhosted.org"],
     });
+    expect(config.budget).toMatchObject({ disk_mb: 4096, file_mb: 512 });
+    expect(config.limits).toEqual(DEFAULT_REPO_CONFIG.limits);
     expect(config.model).toEqual({ name: "gpt-5-codex", reasoning_effort: "medium" });
     expect(config.schedules).toEqual([
       {
@@ -51,7 +70,7 @@ schedules:
 
   it("defaults a bad key, keeps the valid ones and names the bad one", () => {
     const { config, problems } = parseRepoConfig({ budget: { max_steps: "lots", max_tokens: 5000 } });
-    expect(config.budget).toEqual({ max_steps: 60, max_tokens: 5000, daily_tokens: 20_000_000 });
+    expect(config.budget).toEqual({ ...DEFAULT_REPO_CONFIG.budget, max_tokens: 5000 });
     expect(problems).toEqual(['budget.max_steps: expected a whole number from 1 to 1000, got "lots"']);
   });
 
@@ -79,6 +98,17 @@ schedules:
     ["budget", "max_steps", 0, "whole number from 1 to 1000"],
     ["budget", "max_tokens", 10, "whole number from 1000"],
     ["budget", "daily_tokens", -1, "whole number from 1000"],
+    ["budget", "disk_mb", 63, "whole number from 64 to 1048576"],
+    ["budget", "disk_mb", 1_048_577, "whole number from 64 to 1048576"],
+    ["budget", "disk_mb", "4G", "whole number from 64 to 1048576"],
+    ["budget", "file_mb", 0, "whole number from 1 to 65536"],
+    ["budget", "file_mb", 1.5, "whole number from 1 to 65536"],
+    ["limits", "per_requester_per_hour", 0, "whole number from 1 to 1000"],
+    ["limits", "per_requester_per_hour", "ten", "whole number from 1 to 1000"],
+    ["limits", "per_repository_per_hour", 1001, "whole number from 1 to 1000"],
+    ["limits", "per_requester_active", 0, "whole number from 1 to 100"],
+    ["limits", "per_requester_active", 2.5, "whole number from 1 to 100"],
+    ["sandbox", "allowed_hosts", "registry.npmjs.org", "expected a list of host names"],
     ["model", "name", "", "expected a model name"],
     ["model", "reasoning_effort", "max", "expected one of minimal, low, medium, high"],
   ])("%s.%s = %j is reported and defaulted", (sectionName, key, value, message) => {
@@ -87,6 +117,71 @@ schedules:
     expect(problems[0]).toContain(`${sectionName}.${key}: `);
     expect(problems[0]).toContain(message);
     expect(config).toEqual(DEFAULT_REPO_CONFIG);
+  });
+
+  it("reads the limits and the disk budgets, and reports an unknown limit", () => {
+    const { config, problems } = parseRepoConfig({
+      limits: { per_requester_per_hour: 2, per_repository_per_hour: 5, per_requester_active: 1, per_day: 3 },
+      budget: { disk_mb: 64, file_mb: 65_536 },
+    });
+    expect(config.limits).toEqual({
+      per_requester_per_hour: 2,
+      per_repository_per_hour: 5,
+      per_requester_active: 1,
+    });
+    expect(config.budget).toMatchObject({ disk_mb: 64, file_mb: 65_536 });
+    expect(problems).toEqual(["limits.per_day: unknown key, ignored"]);
+    expect(parseRepoConfig({ limits: "none" }).problems).toEqual(['limits: expected a mapping, got "none"']);
+  });
+
+  it("keeps good allowed hosts, lower-cased, and drops each bad one with the reason", () => {
+    const { config, problems } = parseRepoConfig({
+      sandbox: {
+        allowed_hosts: [
+          "registry.npmjs.org",
+          " Files.PythonHosted.org ",
+          "*.crates.io",
+          "localhost",
+          "https://pypi.org",
+          "pypi.org/simple",
+          "proxy.golang.org:443",
+          "*",
+          "*.org",
+          "a.*.org",
+          "bad_host.org",
+          "-dash.org",
+          `${"a".repeat(64)}.org`,
+          7,
+        ],
+      },
+    });
+    expect(config.sandbox.allowed_hosts).toEqual([
+      "registry.npmjs.org",
+      "files.pythonhosted.org",
+      "*.crates.io",
+      "localhost",
+    ]);
+    expect(problems).toEqual([
+      'sandbox.allowed_hosts[4]: expected a host name without a scheme, such as registry.npmjs.org or *.pythonhosted.org, got "https://pypi.org"',
+      'sandbox.allowed_hosts[5]: expected a host name without a path, such as registry.npmjs.org or *.pythonhosted.org, got "pypi.org/simple"',
+      'sandbox.allowed_hosts[6]: expected a host name without a port, such as registry.npmjs.org or *.pythonhosted.org, got "proxy.golang.org:443"',
+      'sandbox.allowed_hosts[7]: expected a host name; * alone would allow every host (sandbox.network: true does that), got "*"',
+      'sandbox.allowed_hosts[8]: expected a wildcard over a domain, such as *.example.com, got "*.org"',
+      'sandbox.allowed_hosts[9]: expected * only as a whole first label, such as registry.npmjs.org or *.pythonhosted.org, got "a.*.org"',
+      'sandbox.allowed_hosts[10]: expected a host name made of letters, digits, - and dots, such as registry.npmjs.org or *.pythonhosted.org, got "bad_host.org"',
+      'sandbox.allowed_hosts[11]: expected a host name made of letters, digits, - and dots, such as registry.npmjs.org or *.pythonhosted.org, got "-dash.org"',
+      `sandbox.allowed_hosts[12]: expected a host name made of letters, digits, - and dots, such as registry.npmjs.org or *.pythonhosted.org, got "${"a".repeat(56)}...`,
+      "sandbox.allowed_hosts[13]: expected a host name such as registry.npmjs.org or *.pythonhosted.org, got 7",
+    ]);
+  });
+
+  it("allows at most 100 hosts", () => {
+    const hosts = Array.from({ length: 101 }, (_, i) => `h${i}.example.com`);
+    const { config, problems } = parseRepoConfig({ sandbox: { allowed_hosts: hosts } });
+    expect(config.sandbox.allowed_hosts).toEqual([]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^sandbox\.allowed_hosts: expected at most 100 hosts/);
+    expect(parseRepoConfig({ sandbox: { allowed_hosts: hosts.slice(0, 100) } }).problems).toEqual([]);
   });
 
   it("treats an empty setup command as none", () => {
@@ -173,7 +268,7 @@ schedules:
     const { config, problems } = parseRepoConfig("fix: [");
     expect(config).toEqual(DEFAULT_REPO_CONFIG);
     expect(problems).toEqual([
-      'expected a mapping of sections (fix, review, sandbox, budget, model, schedules), got "fix: ["; using the defaults',
+      'expected a mapping of sections (fix, review, sandbox, budget, limits, model, schedules), got "fix: ["; using the defaults',
     ]);
   });
 

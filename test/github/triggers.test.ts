@@ -29,11 +29,15 @@ describe("parseCommand", () => {
     ["/agent fix", { type: "fix", instructions: "" }],
     ["/agent fix the typo", { type: "fix", instructions: "the typo" }],
     ["/agent fix: the typo", { type: "fix", instructions: "the typo" }],
+    ["/agent fix, the typo", { type: "fix", instructions: "the typo" }],
+    ["/agent fix:the typo", { type: "fix", instructions: "the typo" }],
+    ["/agent fix. Then test", { type: "fix", instructions: "Then test" }],
+    ["/agent fix!", { type: "fix", instructions: "" }],
     ["/Agent FIX", { type: "fix", instructions: "" }],
     ["\n\n  /agent fix\r\nAlso update docs.\r\n", { type: "fix", instructions: "Also update docs." }],
     ["/agent fix now\nand test", { type: "fix", instructions: "now\nand test" }],
-    ["/agent fixup the import", { type: "instructions", instructions: "fixup the import" }],
     ["/agent rename foo to bar", { type: "instructions", instructions: "rename foo to bar" }],
+    ["/agent add tests, then stop", { type: "instructions", instructions: "add tests, then stop" }],
     ["/agent", { type: "instructions", instructions: "" }],
     ["/agent stop", { type: "stop" }],
     ["/agent STOP.", { type: "stop" }],
@@ -42,6 +46,23 @@ describe("parseCommand", () => {
     ["/agent help?\nmore text", { type: "help" }],
   ])("%j", (body, expected) => {
     expect(parseCommand(body, "/agent")).toEqual(expected);
+  });
+
+  it.each([
+    ["/agent fixing", "fixing", "fix"],
+    ["/agent fixed", "fixed", "fix"],
+    ["/agent fixes the crash", "fixes", "fix"],
+    ["/agent fx", "fx", "fix"],
+    ["/agent fixx", "fixx", "fix"],
+    ["/agent Fixing: the crash", "Fixing", "fix"],
+    ["/agent fixup the import", "fixup", "fix"],
+    ["/agent fix.js is broken", "fix.js", "fix"],
+    ["/agent stopp", "stopp", "stop"],
+    ["/agent stopped?", "stopped", "stop"],
+    ["/agent halp", "halp", "help"],
+    ["/agent halp!\nplease", "halp", "help"],
+  ])("starts nothing for the slip %j", (body, typed, meant) => {
+    expect(parseCommand(body, "/agent")).toEqual({ type: "near_miss", typed, meant });
   });
 
   it.each([
@@ -103,6 +124,20 @@ describe("classifyEvent: issue comments", () => {
       reason: "say what to change: /agent <instructions>",
       tellUser: true,
     });
+  });
+
+  it("turns a slip of a command word into a near miss that names what was meant, on issues and pull requests", () => {
+    expect(comment("/agent fixing this later")).toEqual({
+      kind: "near_miss",
+      repo,
+      number: 1,
+      requester: "Codertocat",
+      source: { type: "comment", commentId: 492700400 },
+      deliveryId: "delivery-1",
+      typed: "fixing",
+      meant: "fix",
+    });
+    expect(comment("/agent stopp", onPullRequest)).toMatchObject({ kind: "near_miss", meant: "stop" });
   });
 
   it("maps stop and help on issues and pull requests", () => {
@@ -186,7 +221,7 @@ describe("classifyEvent: labels and closing", () => {
       repo,
       number: 1,
       requester: "Codertocat",
-      source: { type: "label" },
+      source: { type: "label", label: "agent:fix", issueUpdatedAt: "2019-05-15T15:20:18Z" },
       deliveryId: "d2",
       instructions: "",
     });

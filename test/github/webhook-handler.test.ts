@@ -1,8 +1,10 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { marker } from "../../src/github/markdown.ts";
 import type { NewGitHubTask, WebhookDependencies } from "../../src/github/webhook-handler.ts";
 import { createApp } from "../../src/index.ts";
+import type { LimitRefusal } from "../../src/store/task-limits.ts";
 import { testProbot } from "../helpers/probot.ts";
 import { INSTALLATION_ID, type Payload, webhookExample } from "../helpers/webhook-examples.ts";
 
@@ -13,20 +15,31 @@ type FakeStore = WebhookDependencies & {
   submitted: NewGitHubTask[];
   cancelled: [string, number][];
   spent: number;
+  /** Unfinished tasks by issue number, as the database's one-task-per-issue rule sees them. */
+  active: Map<number, number>;
+  /** When set, every new request is over this limit. */
+  refusal: LimitRefusal | undefined;
 };
 
+/** The store's decisions, in the store's order: the same event, a busy issue, a limit, a new task. */
 function fakeStore(): FakeStore {
-  const byDelivery = new Map<string, number>();
+  const byEvent = new Map<string, number>();
   const store: FakeStore = {
     submitted: [],
     cancelled: [],
     spent: 0,
+    active: new Map(),
+    refusal: undefined,
     async submitTask(task) {
-      const existing = task.deliveryId ? byDelivery.get(task.deliveryId) : undefined;
+      const existing = byEvent.get(task.eventKey);
       if (existing !== undefined) return { taskId: existing, created: false };
+      const activeTaskId = store.active.get(task.number);
+      if (activeTaskId !== undefined) return { status: "busy", activeTaskId };
+      if (store.refusal) return { status: "limited", refusal: store.refusal };
       store.submitted.push(task);
       const taskId = store.submitted.length;
-      if (task.deliveryId) byDelivery.set(task.deliveryId, taskId);
+      byEvent.set(task.eventKey, taskId);
+      store.active.set(task.number, taskId);
       return { taskId, created: true };
     },
     async cancelTasks(repository, number) {
@@ -99,6 +112,8 @@ describe("webhook handlers", () => {
       requester: "Codertocat",
       trigger: "comment",
       event: "issue_comment",
+      eventKey: "comment:492700400",
+      limits: { perRequesterPerHour: 10, perRepositoryPerHour: 30, perRequesterActive: 3 },
       input: { commentId: 492700400, defaultBranch: "master" },
     });
     expect(store.submitted[0]?.input.instructions).toContain("please keep the API stable");
@@ -112,7 +127,14 @@ describe("webhook handlers", () => {
     const payload = webhookExample("issues", "labeled");
     payload.label.name = "agent:fix";
     await receive("issues", payload);
-    expect(store.submitted).toEqual([expect.objectContaining({ kind: "fix", trigger: "label", number: 1 })]);
+    expect(store.submitted).toEqual([
+      expect.objectContaining({
+        kind: "fix",
+        trigger: "label",
+        number: 1,
+        eventKey: "label:Codertocat/Hello-World#1:agent:fix:2019-05-15T15:20:18Z",
+      }),
+    ]);
   });
 
   it("answers a user without write access once, and queues nothing", async () => {
@@ -148,15 +170,93 @@ describe("webhook handlers", () => {
     expect(store.submitted).toEqual([]);
   });
 
-  it("creates one task for a redelivered webhook", async () => {
-    for (let copy = 0; copy < 2; copy++) {
+  it("creates one task for a comment delivered again, under the same or a new delivery id, silently", async () => {
+    for (let copy = 0; copy < 3; copy++) {
       noConfigFile();
       permission("Codertocat", "write");
     }
     nock(API).post(`${REPO}/issues/comments/492700400/reactions`).reply(201, {});
     await receive("issue_comment", comment("/agent fix"), "same-delivery");
     await receive("issue_comment", comment("/agent fix"), "same-delivery");
+    await receive("issue_comment", comment("/agent fix"), "replayed-under-a-new-id");
     expect(store.submitted).toHaveLength(1);
+  });
+
+  it("answers a slip of a command word with 'did you mean', starting nothing", async () => {
+    noConfigFile();
+    permission("Codertocat", "write");
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    const reply = nock(API)
+      .post(
+        `${REPO}/issues/1/comments`,
+        (body) =>
+          body.body.includes("did you mean `/agent fix`?") && body.body.includes("`/agent fix fixing …`"),
+      )
+      .reply(201, { id: 11, body: "", html_url: "" });
+    await receive("issue_comment", comment("/agent fixing the flaky test later"));
+    expect(store.submitted).toEqual([]);
+    expect(reply.isDone()).toBe(true);
+  });
+
+  it("answers a slip from someone without write access only with who can run it", async () => {
+    noConfigFile();
+    permission("Codertocat", "read");
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    const reply = nock(API)
+      .post(`${REPO}/issues/1/comments`, (body) => /only users with write/.test(body.body))
+      .reply(201, { id: 12, body: "", html_url: "" });
+    await receive("issue_comment", comment("/agent stopp"));
+    expect(reply.isDone()).toBe(true);
+  });
+
+  it("tells a second request on a busy issue which task works on it and how to stop it", async () => {
+    store.active.set(1, 41);
+    noConfigFile();
+    permission("Codertocat", "write");
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    const reply = nock(API)
+      .post(
+        `${REPO}/issues/1/comments`,
+        (body) =>
+          body.body.includes("already working on this issue (task 41)") &&
+          body.body.includes("Comment `/agent stop` to stop task 41") &&
+          body.body.includes(marker("refused", "comment:492700400")),
+      )
+      .reply(201, { id: 13, body: "", html_url: "" });
+    await receive("issue_comment", comment("/agent fix"));
+    expect(store.submitted).toEqual([]);
+    expect(reply.isDone()).toBe(true);
+  });
+
+  it("answers a request over a limit once, naming the limit and when it frees up", async () => {
+    store.refusal = {
+      limit: "per_requester_per_hour",
+      max: 10,
+      freesAt: new Date("2026-05-01T15:00:10Z"),
+    };
+    for (let copy = 0; copy < 2; copy++) {
+      noConfigFile();
+      permission("Codertocat", "write");
+    }
+    let posted = "";
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    nock(API)
+      .post(`${REPO}/issues/1/comments`, (body) => {
+        posted = body.body;
+        return true;
+      })
+      .reply(201, { id: 14, body: "", html_url: "" });
+    await receive("issue_comment", comment("/agent fix"));
+    expect(posted).toContain("@&#8203;Codertocat started 10 tasks in this repository within the last hour");
+    expect(posted).toContain("`limits.per_requester_per_hour`");
+    expect(posted).toContain("Ask again after 2026-05-01 15:01 UTC.");
+    // The same event again finds the reply by its marker and posts nothing more.
+    nock(API)
+      .get(`${REPO}/issues/1/comments`)
+      .query(true)
+      .reply(200, [{ id: 14, body: posted, user: { login: "loopwright[bot]", type: "Bot" }, html_url: "" }]);
+    await receive("issue_comment", comment("/agent fix"), "replayed");
+    expect(store.submitted).toEqual([]);
   });
 
   it("stops the running task on /agent stop from a writer", async () => {
@@ -211,6 +311,7 @@ describe("webhook handlers", () => {
         head: { ref: "agent/issue-1-fix", sha: "abc", repo: { full_name: "someone/Hello-World" } },
         base: { repo: { full_name: "Codertocat/Hello-World" } },
       });
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
     const refusal = nock(API)
       .post(`${REPO}/issues/1/comments`, (body) => body.body.includes("comes from a fork"))
       .reply(201, { id: 8, body: "", html_url: "" });
@@ -252,6 +353,7 @@ describe("webhook handlers", () => {
     store.spent = 20_000_000;
     noConfigFile();
     permission("Codertocat", "write");
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
     const reply = nock(API)
       .post(`${REPO}/issues/1/comments`, (body) => body.body.includes("daily budget"))
       .reply(201, { id: 9, body: "", html_url: "" });

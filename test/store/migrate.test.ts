@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/database.ts";
 import { migrate, migrations } from "../../src/store/migrate.ts";
+import { initial } from "../../src/store/migrations/0001-initial.ts";
 import {
   createServerDatabase,
   databaseKinds,
@@ -36,6 +37,48 @@ describe.each(databaseKinds)("migrate (%s)", (kind) => {
       );
     } finally {
       await db.dispose();
+    }
+  });
+});
+
+describe.each(databaseKinds)("migration 2, task admission (%s)", (kind) => {
+  it("keys existing tasks by their event and keeps one unfinished task per issue", async () => {
+    const server = kind === "postgres" ? await createServerDatabase() : undefined;
+    const db = await openDatabase(server ? { url: server.url } : { dataDir: "memory://" });
+    try {
+      expect(await migrate(db, [initial])).toEqual([1]);
+      const insert = (values: string) =>
+        db.query(
+          `insert into loopwright.tasks (kind, lane, status, repository, number, trigger, input)
+           values ${values}`,
+        );
+      await insert(`
+        ('fix', 'interactive', 'succeeded', 'o/r', 1, 'comment', '{"commentId": 11}'),
+        ('fix', 'interactive', 'succeeded', 'o/r', 1, 'comment', '{"commentId": 11}'),
+        ('iterate', 'interactive', 'queued', 'o/r', 2, 'review', '{"reviewId": 22}'),
+        ('fix', 'interactive', 'queued', 'o/r', 3, 'comment', '{"commentId": 33}'),
+        ('fix', 'interactive', 'running', 'o/r', 3, 'comment', '{"commentId": 34}'),
+        ('fix', 'interactive', 'queued', 'o/r', 3, 'label', '{}'),
+        ('submit', 'interactive', 'queued', '/srv/repo.git', null, 'cli', '{}')`);
+      expect(await migrate(db)).toEqual([2]);
+      const { rows } = await db.query<{ id: number; status: string; event_key: string | null }>(
+        "select id, status, event_key from loopwright.tasks order by id",
+      );
+      expect(rows).toEqual([
+        { id: 1, status: "succeeded", event_key: "comment:11" },
+        { id: 2, status: "succeeded", event_key: null },
+        { id: 3, status: "queued", event_key: "review:22" },
+        { id: 4, status: "cancelled", event_key: "comment:33" },
+        { id: 5, status: "running", event_key: "comment:34" },
+        { id: 6, status: "cancelled", event_key: null },
+        { id: 7, status: "queued", event_key: null },
+      ]);
+      await expect(insert("('fix', 'interactive', 'queued', 'o/r', 3, 'comment', '{}')")).rejects.toThrow(
+        /tasks_one_active_per_issue/,
+      );
+    } finally {
+      await db.close();
+      await server?.drop();
     }
   });
 });

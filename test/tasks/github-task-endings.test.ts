@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GITHUB_BODY_LIMIT } from "../../src/github/markdown.ts";
+import { addTokens, createTask } from "../../src/store/tasks.ts";
 import { fixTask } from "../../src/tasks/fix.ts";
 import { TaskAbortedError } from "../../src/worker/task-handler.ts";
 import { git } from "../workspace/helpers/git-repos.ts";
@@ -52,6 +53,45 @@ describe("how a fix task ends when it does not open a pull request", () => {
     expect(world().progressComment()).toContain("🔄 Working");
   });
 
+  it("stops when the repository's daily token budget is used up, and says so", async () => {
+    const { db } = world();
+    // Another task of the repository spent most of today's budget.
+    const { task: earlier } = await createTask(db, {
+      kind: "review",
+      repository: `${OWNER}/${REPO}`,
+      trigger: "cli",
+    });
+    await addTokens(db, earlier.id, 950);
+    const task = await world().createTask({ input: { config: { budget: { daily_tokens: 1000 } } } });
+    const { outcome } = await world().attempt(fixTask, task.id, [
+      turn.call("shell", { command: "node test.js" }),
+      turn.say("unreachable"),
+    ]);
+
+    expect(outcome).toEqual({
+      status: "budget_exhausted",
+      error:
+        "stopped: the repository's daily token budget of 1,000 tokens was used up (it resets at midnight UTC; budget.daily_tokens in .github/loopwright.yml sets it)",
+    });
+    expect((await world().task(task.id)).tokens).toBe(110);
+    const comment = world().progressComment();
+    expect(comment).toContain("⏹️ Stopped");
+    expect(comment).toContain("daily token budget of 1,000 tokens was used up");
+    expect(comment).not.toContain("stop` to stop");
+    expect(world().github.requestsTo("POST", PULLS)).toEqual([]);
+  });
+
+  it("stops before any model turn when the daily budget is already used up", async () => {
+    const task = await world().createTask({ input: { config: { budget: { daily_tokens: 1000 } } } });
+    await addTokens(world().db, task.id, 1000);
+    const { outcome } = await world().attempt(fixTask, task.id, []);
+
+    expect(outcome.status).toBe("budget_exhausted");
+    expect(outcome.error).toContain("daily token budget of 1,000 tokens was used up");
+    expect(world().progressComment()).toContain("⏹️ Stopped");
+    expect(await world().steps(task.id)).toEqual([]);
+  });
+
   it("fails with the model's error and what was tried when the model stops answering", async () => {
     const task = await world().createTask();
     const { outcome } = await world().attempt(fixTask, task.id, [
@@ -99,7 +139,7 @@ describe("how a fix task ends when it does not open a pull request", () => {
     expect(outcome.error).toContain("instructions");
     expect(world().github.requests).toEqual([]);
 
-    const orphan = await world().createTask({ installationId: null });
+    const orphan = await world().createTask({ installationId: null, number: 8 });
     const second = await world().attempt(fixTask, orphan.id, []);
     expect(second.outcome).toEqual({
       status: "failed",

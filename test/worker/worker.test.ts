@@ -39,6 +39,15 @@ const handlers = new Map<string, TaskHandler>([
     },
   ],
   [
+    // Spends `perTurn` tokens a turn until its signal stops it, as the agent loop does.
+    "spend",
+    async ({ task, signal, addTokens, enforceDailyTokenBudget }) => {
+      await enforceDailyTokenBudget(Number(task.input.dailyTokens));
+      while (!signal.aborted) await addTokens(Number(task.input.perTurn));
+      throw signal.reason;
+    },
+  ],
+  [
     "sleep",
     async ({ task, signal, steps }) => {
       const repo = task.repository;
@@ -114,6 +123,41 @@ describe.each(databaseKinds)("worker (%s)", (kind) => {
         error: "cancelled on request",
       });
       expect(Date.now() - asked).toBeLessThan(3_000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("stops a running task once its repository's tokens since midnight UTC reach the daily budget", async () => {
+    const worker = await start();
+    const spend = (repository: string) =>
+      queue.submit({
+        kind: "spend",
+        lane: "interactive",
+        repository,
+        trigger: "cli",
+        input: { dailyTokens: 1000, perTurn: 300 },
+      });
+    try {
+      const { task } = await spend("w/budget");
+      expect(await waitFor(() => statusOf(task.id, "budget_exhausted", "failed"), 10_000)).toMatchObject({
+        status: "budget_exhausted",
+        tokens: 1200,
+        error:
+          "stopped: the repository's daily token budget of 1,000 tokens was used up (it resets at midnight UTC; budget.daily_tokens in .github/loopwright.yml sets it)",
+      });
+      // A task of the same repository that starts afterwards stops before spending anything.
+      const { task: late } = await spend("w/budget");
+      expect(await waitFor(() => statusOf(late.id, "budget_exhausted", "failed"), 10_000)).toMatchObject({
+        status: "budget_exhausted",
+        tokens: 0,
+      });
+      // Other repositories keep their own budget.
+      const { task: other } = await spend("w/other-budget");
+      expect(await waitFor(() => statusOf(other.id, "budget_exhausted", "failed"), 10_000)).toMatchObject({
+        status: "budget_exhausted",
+        tokens: 1200,
+      });
     } finally {
       await worker.stop();
     }

@@ -38,14 +38,29 @@ describe("OutputCapture", () => {
 });
 
 describe("sandboxEnvironment", () => {
-  it("is built from scratch, never from this process's environment", () => {
+  it("is built from scratch, never from this process's environment (only the TLS trust store's paths)", () => {
+    const saved = { ...process.env };
     process.env.LOOPWRIGHT_TEST_LEAK = "leaked";
+    process.env.SSL_CERT_FILE = "/etc/ssl/certs/ca-certificates.crt";
+    process.env.NODE_EXTRA_CA_CERTS = "relative/not-a-path.pem";
     try {
       const env = sandboxEnvironment({ home: "/home/sandbox", tmp: "/tmp", extras: { NODE_ENV: "test" } });
-      expect(Object.keys(env).sort()).toEqual(["CI", "HOME", "LANG", "NODE_ENV", "PATH", "TERM", "TMPDIR"]);
+      const trust = [
+        "CURL_CA_BUNDLE",
+        "GIT_SSL_CAINFO",
+        "PIP_CERT",
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_DIR",
+      ].filter((name) => process.env[name]?.startsWith("/"));
+      expect(Object.keys(env).sort()).toEqual(
+        ["CI", "HOME", "LANG", "NODE_ENV", "PATH", "SSL_CERT_FILE", "TERM", "TMPDIR", ...trust].sort(),
+      );
       expect(env).toMatchObject({ HOME: "/home/sandbox", TERM: "dumb", CI: "true", NODE_ENV: "test" });
     } finally {
-      delete process.env.LOOPWRIGHT_TEST_LEAK;
+      for (const name of ["LOOPWRIGHT_TEST_LEAK", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"]) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
     }
   });
 
@@ -77,21 +92,36 @@ describe("limits", () => {
     expect(() => resolveLimits({ memoryBytes: 1.5 })).toThrow(/memoryBytes/);
   });
 
-  it("drops root to an unprivileged uid that keeps no way back", () => {
-    const args = limitArguments(resolveLimits({ maxProcesses: 64 }), { uid: 1_600_000_123 });
+  it("drops root to an unprivileged uid without any capability and no way back", () => {
+    const args = limitArguments(resolveLimits({ maxProcesses: 64, fileBytes: 2 ** 20 }), {
+      mode: "bwrap",
+      identity: { uid: 1_600_000_123, gid: 1_599_999_999 },
+    });
     expect(args[0]).toBe("setpriv");
     expect(args).toContain("--reuid=1600000123");
-    expect(args).toContain("--bounding-set=-all,+dac_override,+fowner");
-    expect(args).toContain("--no-new-privs");
-    expect(args.slice(args.indexOf("prlimit"))).toContain("--nproc=64");
+    expect(args).toContain("--regid=1599999999");
+    for (const cleared of [
+      "--inh-caps=-all",
+      "--ambient-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+    ]) {
+      expect(args).toContain(cleared);
+    }
+    expect(args.join(" ")).not.toMatch(/dac_override|fowner/);
+    const limits = args.slice(args.indexOf("prlimit"));
+    expect(limits).toContain("--nproc=64");
+    expect(limits).toContain(`--fsize=${2 ** 20}`);
     expect(args.at(-1)).toBe("--");
   });
 
-  it("counts the user's other processes when no namespace separates them", () => {
-    const args = limitArguments(resolveLimits({ maxProcesses: 64 }), {
-      extraProcesses: 10,
-      dieWithParent: true,
-    });
+  it("keeps the caller's uid inside a user namespace when not root, still without new privileges", () => {
+    const args = limitArguments(resolveLimits(), { mode: "bwrap" });
+    expect(args.slice(0, args.indexOf("--"))).toEqual(["setpriv", "--no-new-privs"]);
+  });
+
+  it("counts the user's other processes when no namespace separates them (mode none)", () => {
+    const args = limitArguments(resolveLimits({ maxProcesses: 64 }), { mode: "none", extraProcesses: 10 });
     expect(args).toContain("--nproc=74");
     expect(args).toContain("--pdeathsig=KILL");
   });

@@ -50,8 +50,21 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Commands whose command line contains `marker` that still run on the host. */
-function survivors(marker: string): number {
+/**
+ * Commands whose command line contains `marker` that still run on the host, once the kernel has
+ * finished tearing the command's namespace down (a SIGKILL is delivered at once, but a process
+ * leaves /proc a moment later): polled for up to 5 s, so a process that really survives still fails.
+ */
+async function survivors(marker: string): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const count = countProcesses(marker);
+    if (count === 0 || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function countProcesses(marker: string): number {
   let count = 0;
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
@@ -132,18 +145,47 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
     expect(existsSync(path.join("/tmp", marker))).toBe(false);
   });
 
-  it("has no network unless allowed; the setup command always has it", async () => {
+  it("never reaches this machine or its network; with network on, only allowed hosts through the gate", async () => {
     const blocked = await run(connect());
     expect(blocked.exitCode).not.toBe(0);
     expect(blocked.output).not.toContain("pong");
+    // The setup command has the gated network: its own namespace, so this host's loopback is not there.
     const setup = await sandbox.setup(`exec 3<>/dev/tcp/127.0.0.1/${port} && head -n1 <&3`);
-    expect(setup).toMatchObject({ exitCode: 0, output: "pong\n" });
-    const online = await createSandbox({ mode: "bwrap", workspace, network: true });
-    expect(online.policy.network).toBe(true);
-    expect(await online.run({ argv: connect(), cwd: workspace, timeoutMs: 10_000 })).toMatchObject({
-      exitCode: 0,
-      output: "pong\n",
+    expect(setup.exitCode).not.toBe(0);
+    expect(setup.output).not.toContain("pong");
+    const online = await createSandbox({
+      mode: "bwrap",
+      workspace,
+      network: true,
+      allowedHosts: ["registry.npmjs.org"],
     });
+    try {
+      expect(online.policy.network).toBe(true);
+      const local = await online.run({ argv: connect(), cwd: workspace, timeoutMs: 10_000 });
+      expect(local.output).not.toContain("pong");
+      const proxied = await online.run({
+        argv: sh(
+          `curl -sS -o /dev/null -w '%{http_code}' --noproxy '' --proxy "$HTTP_PROXY" http://127.0.0.1:${port}/`,
+        ),
+        cwd: workspace,
+        timeoutMs: 20_000,
+      });
+      expect(proxied.output).toContain("403");
+      const registry = await online.run({
+        argv: sh("curl -sS -o /dev/null -w '%{http_code}' https://registry.npmjs.org/is-number"),
+        cwd: workspace,
+        timeoutMs: 60_000,
+      });
+      expect(registry.output).toBe("200");
+      expect(online.networkDecisions()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ host: "registry.npmjs.org", allowed: true }),
+          expect.objectContaining({ host: "127.0.0.1", allowed: false }),
+        ]),
+      );
+    } finally {
+      await online.close();
+    }
   });
 
   it("passes no secret from this process's environment", async () => {
@@ -196,7 +238,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
       }),
     ).rejects.toThrow("task cancelled");
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(survivors(`sleep\0${marker}`)).toBe(0);
+    expect(await survivors(`sleep\0${marker}`)).toBe(0);
   });
 
   it("leaves no background process behind, however it detached", async () => {
@@ -207,7 +249,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
       ),
     );
     expect(result).toMatchObject({ exitCode: 0, output: "started\n" });
-    expect(survivors(`sleep\0${marker}`)).toBe(0);
+    expect(await survivors(`sleep\0${marker}`)).toBe(0);
   });
 
   it("caps a flood of output while memory stays bounded", async () => {
@@ -216,7 +258,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
     const result = await flood.run({ argv: ["yes", "loopwright"], cwd: workspace, timeoutMs: 1500 });
     const grown = process.memoryUsage().rss - before;
     expect(result).toMatchObject({ exitCode: 124, timedOut: true, truncated: true });
-    expect(result.outputBytes).toBeGreaterThan(50 * 1024 * 1024);
+    expect(result.outputBytes).toBeGreaterThan(4 * 1024 * 1024);
     expect(result.output.length).toBeLessThan(64 * 1024 + 200);
     expect(result.output).toMatch(/\d+ bytes of output omitted/);
     expect(grown).toBeLessThan(100 * 1024 * 1024);
@@ -241,7 +283,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
     });
     expect(result).toMatchObject({ exitCode: 124, timedOut: true });
     expect(Date.now() - started).toBeLessThan(6000);
-    expect(survivors(marker)).toBe(0);
+    expect(await survivors(marker)).toBe(0);
     expect((await run(["echo", "still fine"])).output).toBe("still fine\n");
   });
 
@@ -295,7 +337,7 @@ describe("mode none", () => {
       timeoutMs: 5000,
     });
     expect(background.output).toBe("ok\n");
-    expect(survivors(`sleep\0${marker}`)).toBe(0);
+    expect(await survivors(`sleep\0${marker}`)).toBe(0);
     const small = await createSandbox({ mode: "none", workspace, limits: { maxProcesses: 32 } });
     const bounded = await small.run({ argv: ["node", "-e", SPAWN_MANY], cwd: workspace, timeoutMs: 20_000 });
     const [started, failed] = bounded.output.trim().split(" ").map(Number);

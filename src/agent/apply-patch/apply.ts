@@ -9,11 +9,36 @@ import { updateFileContents } from "./update-file.ts";
 /** The paths a patch touched, relative as written in the patch, each list in patch order. */
 export type ApplyPatchResult = { added: string[]; modified: string[]; deleted: string[] };
 
+/** The file operations a patch needs; the agent passes ones that run inside its sandbox. */
+export type PatchFileSystem = {
+  read(target: string): Promise<Uint8Array>;
+  /** Writes the file, creating the folders on the way. */
+  write(target: string, contents: string): Promise<void>;
+  /** Deletes a file; deleting a folder is an error. */
+  remove(target: string): Promise<void>;
+};
+
 export type ApplyPatchOptions = {
   /** The directory patch paths are relative to. */
   cwd: string;
   /** Maps a patch path to the absolute path to touch, throwing to refuse it (default: resolveInsideCwd). */
   resolvePath?: (relativePath: string) => string;
+  /** Where the files are read and written (default: this process's file system). */
+  files?: PatchFileSystem;
+};
+
+/**
+ * The patch engine's file operations on this process's own file system, for `loopwright apply-patch`
+ * run by a person on their own files.
+ */
+export const localFileSystem: PatchFileSystem = {
+  read: (target) => readFile(target),
+  async write(target, contents) {
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, contents);
+  },
+  // unlink, never a recursive remove: deleting a directory is an error, as in the reference.
+  remove: (target) => unlink(target),
 };
 
 /** A hunk with its paths resolved to where they live on disk. */
@@ -24,6 +49,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const ioReasons: Record<string, string> = {
   ENOENT: "no such file or directory",
   EISDIR: "is a directory",
+  EEXIST: "a file is in the way of a folder on its path",
   ENOTDIR: "a parent path is not a directory",
   EACCES: "permission denied",
   EPERM: "operation not permitted",
@@ -58,15 +84,8 @@ function resolveWith(resolvePath: (relativePath: string) => string, relativePath
   }
 }
 
-async function writeCreatingParents(target: string, contents: string, shownPath: string): Promise<void> {
-  await step(`Failed to create parent directories for ${shownPath}`, () =>
-    mkdir(path.dirname(target), { recursive: true }),
-  );
-  await step(`Failed to write file ${shownPath}`, () => writeFile(target, contents));
-}
-
-async function readText(target: string, shownPath: string): Promise<string> {
-  const bytes = await step(`Failed to read file to update ${shownPath}`, () => readFile(target));
+async function readText(files: PatchFileSystem, target: string, shownPath: string): Promise<string> {
+  const bytes = await step(`Failed to read file to update ${shownPath}`, () => files.read(target));
   try {
     return utf8.decode(bytes);
   } catch {
@@ -74,27 +93,30 @@ async function readText(target: string, shownPath: string): Promise<string> {
   }
 }
 
-async function applyOperation(operation: Operation, result: ApplyPatchResult): Promise<void> {
+async function applyOperation(
+  files: PatchFileSystem,
+  operation: Operation,
+  result: ApplyPatchResult,
+): Promise<void> {
   const { hunk, target, destination } = operation;
   switch (hunk.type) {
     case "add":
-      await writeCreatingParents(target, hunk.contents, hunk.path);
+      await step(`Failed to write file ${hunk.path}`, () => files.write(target, hunk.contents));
       result.added.push(hunk.path);
       return;
     case "delete":
-      // unlink, never a recursive remove: deleting a directory is an error, as in the reference.
-      await step(`Failed to delete file ${hunk.path}`, () => unlink(target));
+      await step(`Failed to delete file ${hunk.path}`, () => files.remove(target));
       result.deleted.push(hunk.path);
       return;
     case "update": {
-      const contents = updateFileContents(await readText(target, hunk.path), hunk.chunks, hunk.path);
+      const contents = updateFileContents(await readText(files, target, hunk.path), hunk.chunks, hunk.path);
       if (destination === undefined || hunk.movePath === undefined || destination === target) {
-        await step(`Failed to write file ${hunk.path}`, () => writeFile(target, contents));
+        await step(`Failed to write file ${hunk.path}`, () => files.write(target, contents));
         result.modified.push(hunk.path);
         return;
       }
-      await writeCreatingParents(destination, contents, hunk.movePath);
-      await step(`Failed to remove original ${hunk.path}`, () => unlink(target));
+      await step(`Failed to write file ${hunk.movePath}`, () => files.write(destination, contents));
+      await step(`Failed to remove original ${hunk.path}`, () => files.remove(target));
       result.modified.push(hunk.movePath);
       return;
     }
@@ -129,7 +151,7 @@ export async function applyPatch(patchText: string, options: ApplyPatchOptions):
   const result: ApplyPatchResult = { added: [], modified: [], deleted: [] };
   for (const operation of operations) {
     try {
-      await applyOperation(operation, result);
+      await applyOperation(options.files ?? localFileSystem, operation, result);
     } catch (error) {
       const applied = changeLines(result);
       if (!(error instanceof ApplyPatchError) || applied === "") throw error;

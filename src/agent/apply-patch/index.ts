@@ -1,4 +1,10 @@
-export { type ApplyPatchOptions, type ApplyPatchResult, applyPatch } from "./apply.ts";
+export {
+  type ApplyPatchOptions,
+  type ApplyPatchResult,
+  applyPatch,
+  localFileSystem,
+  type PatchFileSystem,
+} from "./apply.ts";
 export { ApplyPatchError } from "./error.ts";
 export { type Hunk, parsePatch, type UpdateFileChunk } from "./parser.ts";
 export { resolveInsideCwd } from "./resolve-path.ts";

@@ -44,3 +44,44 @@ export function seekSequence(
   }
   return undefined;
 }
+
+/** The window of `lines` most like `pattern`, and the first of its lines that differs. */
+export type ClosestMatch = {
+  /** Index in `lines` where the window starts. */
+  at: number;
+  /** How many pattern lines match their line of the window (leniently, as the last match level). */
+  matching: number;
+  /** Offset in the pattern of the first line that differs. */
+  firstDifference: number;
+};
+
+/**
+ * Where `pattern` comes closest to occurring in `lines`, for an error that says what differs: the
+ * window (it may run past the end of the file) with the most lines matching at the most lenient
+ * level, preferring windows at or after `start`, then the earliest. Undefined when no line matches.
+ *
+ * @example
+ * closestMatch(["a", "b", "x", "d"], ["a", "b", "c", "d"], 0); // → { at: 0, matching: 3, firstDifference: 2 }
+ */
+export function closestMatch(
+  lines: readonly string[],
+  pattern: readonly string[],
+  start: number,
+): ClosestMatch | undefined {
+  const lenient = MATCH_LEVELS[MATCH_LEVELS.length - 1] as LinesMatch;
+  let best: (ClosestMatch & { after: boolean }) | undefined;
+  for (let at = 0; at < lines.length; at++) {
+    let matching = 0;
+    let firstDifference = -1;
+    pattern.forEach((patternLine, offset) => {
+      const line = lines[at + offset];
+      if (line !== undefined && lenient(line, patternLine)) matching++;
+      else if (firstDifference === -1) firstDifference = offset;
+    });
+    const after = at >= start;
+    const better =
+      best === undefined || matching > best.matching || (matching === best.matching && after && !best.after);
+    if (matching > 0 && firstDifference !== -1 && better) best = { at, matching, firstDifference, after };
+  }
+  return best && { at: best.at, matching: best.matching, firstDifference: best.firstDifference };
+}

@@ -1,6 +1,6 @@
 import { ApplyPatchError } from "./error.ts";
 import type { UpdateFileChunk } from "./parser.ts";
-import { seekSequence } from "./seek-sequence.ts";
+import { closestMatch, seekSequence } from "./seek-sequence.ts";
 
 type Replacement = { start: number; deleteCount: number; insert: readonly string[] };
 
@@ -36,6 +36,34 @@ export function updateFileContents(
   return lines.length === 0 ? "" : `${lines.join(eol)}${eol}`;
 }
 
+const SHOWN_LINE_CHARS = 200;
+
+function quoted(line: string): string {
+  const shown = line.length > SHOWN_LINE_CHARS ? `${line.slice(0, SHOWN_LINE_CHARS - 1)}…` : line;
+  return `\`${shown}\``;
+}
+
+/**
+ * What a model needs to fix a chunk whose lines were not found: which expected line differs and what
+ * the file has there, at the closest match (1-based line numbers); empty when no line matches at all.
+ *
+ * @example
+ * closestMatchNote(["a", "b", "x"], ["a", "b", "c"], 0);
+ * // "\nThe closest match starts at line 1: line 3 of the expected lines differs; line 3 of the file is `x`, expected `c`."
+ */
+function closestMatchNote(lines: readonly string[], expected: readonly string[], start: number): string {
+  const closest = closestMatch(lines, expected, start);
+  if (!closest) return "";
+  const fileIndex = closest.at + closest.firstDifference;
+  const found =
+    fileIndex < lines.length
+      ? `line ${fileIndex + 1} of the file is ${quoted(lines[fileIndex] ?? "")}`
+      : `the file ends at line ${lines.length}`;
+  const differing = expected.length - closest.matching;
+  const count = differing > 1 ? ` (${differing} of the ${expected.length} expected lines differ)` : "";
+  return `\nThe closest match starts at line ${closest.at + 1}: line ${closest.firstDifference + 1} of the expected lines differs; ${found}, expected ${quoted(expected[closest.firstDifference] ?? "")}${count}.`;
+}
+
 function findReplacements(
   lines: readonly string[],
   chunks: readonly UpdateFileChunk[],
@@ -67,7 +95,9 @@ function findReplacements(
       at = seekSequence(lines, pattern, lineIndex, chunk.isEndOfFile);
     }
     if (at === undefined) {
-      throw new ApplyPatchError(`Failed to find expected lines in ${path}:\n${chunk.oldLines.join("\n")}`);
+      throw new ApplyPatchError(
+        `Failed to find expected lines in ${path}:\n${chunk.oldLines.join("\n")}${closestMatchNote(lines, chunk.oldLines, lineIndex)}`,
+      );
     }
     replacements.push({ start: at, deleteCount: pattern.length, insert });
     lineIndex = at + pattern.length;

@@ -1,11 +1,29 @@
 import { z } from "zod";
-import { ApplyPatchError, applyPatch, formatApplyPatchSummary } from "../apply-patch/index.ts";
+import {
+  ApplyPatchError,
+  applyPatch,
+  formatApplyPatchSummary,
+  type PatchFileSystem,
+} from "../apply-patch/index.ts";
+import type { WorkspaceFiles } from "../workspace-files.ts";
 import { defineTool } from "./tool.ts";
 import { resolveWorkspacePath } from "./workspace-path.ts";
 
 const schema = z.object({
   input: z.string().min(1).describe("The whole patch, from *** Begin Patch to *** End Patch."),
 });
+
+/** The largest file a patch may update (it is read whole). */
+const MAX_PATCHED_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The patch engine's reads and writes, done by the workspace's files (inside the sandbox). */
+function patchFileSystem(files: WorkspaceFiles): PatchFileSystem {
+  return {
+    read: (target) => files.readFile(target, MAX_PATCHED_FILE_BYTES),
+    write: (target, contents) => files.writeFile(target, contents),
+    remove: (target) => files.removeFile(target),
+  };
+}
 
 /** `apply_patch`: edits files with a Codex-format patch, paths confined to the workspace. */
 export const applyPatchTool = defineTool({
@@ -18,6 +36,7 @@ export const applyPatchTool = defineTool({
       const result = await applyPatch(input, {
         cwd: context.cwd,
         resolvePath: (relativePath) => resolveWorkspacePath(context.root, context.cwd, relativePath),
+        files: patchFileSystem(context.runner.files),
       });
       return { output: formatApplyPatchSummary(result).trimEnd() };
     } catch (error) {

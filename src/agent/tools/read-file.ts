@@ -1,5 +1,5 @@
-import { open, stat } from "node:fs/promises";
 import { z } from "zod";
+import { WorkspaceFileError } from "../workspace-files.ts";
 import { defineTool } from "./tool.ts";
 import { displayPath, resolveWorkspacePath } from "./workspace-path.ts";
 
@@ -28,18 +28,13 @@ export const readFileTool = defineTool({
   async run({ path: requested, offset = 1, limit = DEFAULT_LIMIT }, context) {
     const file = resolveWorkspacePath(context.root, context.cwd, requested);
     const shown = displayPath(context.root, context.cwd, file);
-    const info = await stat(file).catch(() => undefined);
-    if (!info) return { output: `${shown}: no such file`, isError: true };
-    if (info.isDirectory())
-      return { output: `${shown} is a folder; use list_files to see it`, isError: true };
-    if (info.size > MAX_FILE_BYTES) {
-      return {
-        output: `${shown} is ${info.size} bytes, too large to read; use search instead`,
-        isError: true,
-      };
+    let bytes: Buffer;
+    try {
+      bytes = await context.runner.files.readFile(file, MAX_FILE_BYTES);
+    } catch (error) {
+      if (!(error instanceof WorkspaceFileError)) throw error;
+      return { output: readFailure(shown, error), isError: true };
     }
-    const handle = await open(file, "r");
-    const bytes = await handle.readFile().finally(() => handle.close());
     if (bytes.includes(0)) return { output: `${shown} looks like a binary file; not shown`, isError: true };
     const lines = bytes.toString("utf8").split("\n");
     if (lines.at(-1) === "") lines.pop();
@@ -63,3 +58,19 @@ export const readFileTool = defineTool({
     return { output: `${numbered.join("\n")}${more}` };
   },
 });
+
+function readFailure(shown: string, error: WorkspaceFileError): string {
+  switch (error.code) {
+    case "ENOENT":
+    case "ENOTDIR":
+      return `${shown}: no such file`;
+    case "EISDIR":
+      return `${shown} is a folder; use list_files to see it`;
+    case "EFBIG":
+      return `${shown} is too large to read (${error.message}); use search instead`;
+    case "OUTSIDE":
+      return `${shown}: ${error.message}`;
+    default:
+      return `${shown} could not be read: ${error.message}`;
+  }
+}

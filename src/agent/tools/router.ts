@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TaskLimitError } from "../command-runner.ts";
 import type { ToolSpec } from "../model.ts";
 import type { Tool, ToolContext, ToolResult } from "./tool.ts";
 
@@ -74,6 +75,9 @@ export function createToolRouter(tools: Tool[]): ToolRouter {
       try {
         return { name, ...(await tool.run(parsed.value, context)) };
       } catch (error) {
+        if (error instanceof TaskLimitError) {
+          return { name, output: `${name} stopped: ${error.message}`, isError: true, limit: error.message };
+        }
         return { name, output: `${name} failed: ${describeFailure(error)}`, isError: true };
       }
     },

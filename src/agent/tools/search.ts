@@ -1,12 +1,9 @@
-import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { defineTool } from "./tool.ts";
-import { displayPath, resolveWorkspacePath } from "./workspace-path.ts";
+import { displayPath, lookUp, resolveWorkspacePath } from "./workspace-path.ts";
 
 const SEARCH_TIMEOUT_MS = 30_000;
-const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 const schema = z.object({
   pattern: z.string().min(1).describe("A regular expression (extended syntax) to look for in file contents."),
@@ -20,72 +17,30 @@ const schema = z.object({
     .describe('Only files whose names match this glob, e.g. "*.ts" or "src/**/*.test.ts".'),
 });
 
-type Searched = { exitCode: number; stdout: string; stderr: string };
+/**
+ * The search, as one script run in the sandbox like any command: ripgrep where the sandbox has it,
+ * else `git grep --no-index` (which also searches untracked files, honouring .gitignore), else grep.
+ * The model's words arrive as positional parameters ($1 pattern, $2 target, $3 glob), never as code.
+ */
+const SEARCH_SCRIPT = `
+pattern=$1 target=$2 glob=$3
+if command -v rg >/dev/null 2>&1; then
+  set -- --line-number --no-heading --color never --max-columns 400
+  [ -n "$glob" ] && set -- "$@" --glob "$glob"
+  exec rg "$@" -e "$pattern" -- "$target"
+elif command -v git >/dev/null 2>&1; then
+  set -- grep --no-index --exclude-standard -n -I -E --no-color -e "$pattern" --
+  if [ -z "$glob" ]; then exec git "$@" "$target"; fi
+  case $glob in */*) scoped=$glob ;; *) scoped="**/$glob" ;; esac
+  [ "$target" = . ] && prefix= || prefix="$target/"
+  exec git "$@" ":(glob)$prefix$scoped"
+else
+  set -- -rnIE --color=never
+  [ -n "$glob" ] && set -- "$@" --include="$glob"
+  exec grep "$@" -e "$pattern" -- "$target"
+fi`;
 
-/** Runs a read-only search program on the host (no shell) and collects its output up to a cap. */
-function runSearch(program: string, args: string[], cwd: string, signal: AbortSignal): Promise<Searched> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, {
-      cwd,
-      signal,
-      timeout: SEARCH_TIMEOUT_MS,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let kept = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (kept < MAX_OUTPUT_BYTES) stdout.push(chunk);
-      kept += chunk.length;
-    });
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({
-        exitCode: code ?? 2,
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: Buffer.concat(stderr).toString("utf8").trim(),
-      }),
-    );
-  });
-}
-
-let ripgrep: Promise<boolean> | undefined;
-/** Whether `rg` runs here; asked once per process. */
-function hasRipgrep(): Promise<boolean> {
-  ripgrep ??= runSearch("rg", ["--version"], process.cwd(), new AbortController().signal).then(
-    (result) => result.exitCode === 0,
-    () => false,
-  );
-  return ripgrep;
-}
-
-/** Either program's arguments for the same search, run from the working folder. */
-function searchCommand(useRipgrep: boolean, pattern: string, target: string, glob: string | undefined) {
-  if (useRipgrep) {
-    const args = ["--line-number", "--no-heading", "--color", "never", "--max-columns", "400", "-e", pattern];
-    if (glob !== undefined) args.push("--glob", glob);
-    return { program: "rg", args: [...args, "--", target] };
-  }
-  // --no-index searches untracked files too (and works outside a repository), still honouring .gitignore.
-  const args = [
-    "grep",
-    "--no-index",
-    "--exclude-standard",
-    "-n",
-    "-I",
-    "-E",
-    "--no-color",
-    "-e",
-    pattern,
-    "--",
-  ];
-  if (glob === undefined) return { program: "git", args: [...args, target] };
-  const scoped = glob.includes("/") ? glob : `**/${glob}`;
-  return { program: "git", args: [...args, `:(glob)${target === "." ? "" : `${target}/`}${scoped}`] };
-}
-
-/** `search`: a regular-expression search over file contents, with ripgrep where installed, else `git grep`. */
+/** `search`: a regular-expression search over file contents, run inside the sandbox. */
 export const searchTool = defineTool({
   name: "search",
   description:
@@ -93,20 +48,28 @@ export const searchTool = defineTool({
   schema,
   async run({ pattern, path: requested = ".", glob }, context) {
     const target = resolveWorkspacePath(context.root, context.cwd, requested);
-    if (!(await stat(target).catch(() => undefined))) {
+    const shown = displayPath(context.root, context.cwd, target);
+    const found = await lookUp(context.runner.files, target);
+    if (found.kind === "missing") return { output: `${shown}: no such file or folder`, isError: true };
+    if (found.kind === "refused") return { output: `${shown}: ${found.reason}`, isError: true };
+    const relative = path.relative(context.cwd, target) || ".";
+    const result = await context.runner.run({
+      argv: ["bash", "-c", SEARCH_SCRIPT, "search", pattern, relative, glob ?? ""],
+      cwd: context.cwd,
+      timeoutMs: SEARCH_TIMEOUT_MS,
+      signal: context.signal,
+    });
+    if (result.timedOut) {
       return {
-        output: `${displayPath(context.root, context.cwd, target)}: no such file or folder`,
+        output: `search timed out after ${SEARCH_TIMEOUT_MS / 1000} s; narrow the path or glob`,
         isError: true,
       };
     }
-    const relative = path.relative(context.cwd, target) || ".";
-    const { program, args } = searchCommand(await hasRipgrep(), pattern, relative, glob);
-    const result = await runSearch(program, args, context.cwd, context.signal);
-    if (result.stdout.trim() !== "") return { output: result.stdout.trimEnd() };
-    if (result.exitCode === 1) return { output: "No matches." };
-    return {
-      output: `search failed: ${result.stderr || `${program} exited with ${result.exitCode}`}`,
-      isError: true,
-    };
+    // Exit 2 with output: matches, plus files that could not be read (named in the output).
+    const printed = result.output.trim() !== "";
+    if (printed && (result.exitCode === 0 || result.exitCode === 2))
+      return { output: result.output.trimEnd() };
+    if (result.exitCode === 1 && !printed) return { output: "No matches." };
+    return { output: `search failed (exit ${result.exitCode}): ${result.output.trim()}`, isError: true };
   },
 });

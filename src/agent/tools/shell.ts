@@ -1,9 +1,8 @@
-import { stat } from "node:fs/promises";
 import { z } from "zod";
 import { applyPatchTool } from "./apply-patch.ts";
 import { patchFromShellCommand } from "./shell-apply-patch.ts";
 import { defineTool } from "./tool.ts";
-import { displayPath, resolveWorkspacePath } from "./workspace-path.ts";
+import { displayPath, lookUp, resolveWorkspacePath } from "./workspace-path.ts";
 
 /** A command's default time limit, and the most a model may ask for. */
 export const SHELL_DEFAULT_TIMEOUT_MS = 120_000;
@@ -39,8 +38,7 @@ export const shellTool = defineTool({
     if (patch !== undefined) return applyPatchTool.run({ input: patch }, context);
     const cwd =
       workdir === undefined ? context.cwd : resolveWorkspacePath(context.root, context.cwd, workdir);
-    const info = await stat(cwd).catch(() => undefined);
-    if (!info?.isDirectory()) {
+    if ((await lookUp(context.runner.files, cwd)).kind !== "directory") {
       return { output: `workdir ${JSON.stringify(workdir)} is not a folder in the workspace`, isError: true };
     }
     const argv = typeof command === "string" ? ["bash", "-lc", command] : command;

@@ -23,6 +23,8 @@ export type ToolResult = {
   isError?: boolean;
   /** Set by `update_plan`: the loop reports it as a plan_update event. */
   plan?: { explanation?: string; items: PlanItem[] };
+  /** Set when a whole-task limit was crossed (see TaskLimitError): the task ends with this message. */
+  limit?: string;
   /** Set by a finishing tool (e.g. `submit_review`): the task ends with this message and result. */
   finish?: { message: string; result: unknown };
 };

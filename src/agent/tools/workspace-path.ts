@@ -1,5 +1,5 @@
-import { realpathSync } from "node:fs";
 import path from "node:path";
+import { type FileKind, WorkspaceFileError, type WorkspaceFiles } from "../workspace-files.ts";
 
 /** A path the model named that lies outside the workspace; shown to the model as an observation. */
 export class WorkspacePathError extends Error {
@@ -10,28 +10,11 @@ function isInside(root: string, candidate: string): boolean {
   return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
-/** Resolves symlinks in the longest existing ancestor of `target`; missing parts are appended as named. */
-function realpathOfExisting(target: string): string {
-  const missing: string[] = [];
-  let current = target;
-  for (;;) {
-    try {
-      return path.join(realpathSync(current), ...missing.reverse());
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-      const parent = path.dirname(current);
-      if (parent === current) return target;
-      missing.push(path.basename(current));
-      current = parent;
-    }
-  }
-}
-
 /**
- * Resolves a path the model gave (relative to `base`, or absolute) to a real absolute path inside
- * `root`. Absolute paths elsewhere, `..` escapes and symlinks pointing outside are refused, so the
- * tools can only name files of the workspace. The path need not exist yet (a file to be created). Synchronous, as apply_patch's resolver must be.
+ * Resolves a path the model gave (relative to `base`, or absolute) to an absolute path inside
+ * `root`, refusing absolute paths elsewhere and `..` escapes. Purely lexical — it never touches the
+ * host's file system, so its answer tells nothing about what exists there. Symlinks are followed
+ * (and confined again) by the file operations, which run inside the sandbox.
  *
  * @example
  * resolveWorkspacePath("/work/repo", "/work/repo/src", "../README.md"); // "/work/repo/README.md"
@@ -40,21 +23,14 @@ function realpathOfExisting(target: string): string {
 export function resolveWorkspacePath(root: string, base: string, requested: string): string {
   if (requested.includes("\0"))
     throw new WorkspacePathError(`path ${JSON.stringify(requested)} contains a NUL byte`);
-  const realRoot = realpathOfExisting(path.resolve(root));
-  const lexical = path.resolve(base, requested);
   const lexicalRoot = path.resolve(root);
-  if (!isInside(lexicalRoot, lexical) && !isInside(realRoot, lexical)) {
+  const lexical = path.resolve(base, requested);
+  if (!isInside(lexicalRoot, lexical)) {
     throw new WorkspacePathError(
       `path ${JSON.stringify(requested)} is outside the workspace ${lexicalRoot}; use a path inside it`,
     );
   }
-  const real = realpathOfExisting(lexical);
-  if (!isInside(realRoot, real)) {
-    throw new WorkspacePathError(
-      `path ${JSON.stringify(requested)} resolves through a symlink to ${real}, outside the workspace ${lexicalRoot}`,
-    );
-  }
-  return real;
+  return lexical;
 }
 
 /**
@@ -67,4 +43,25 @@ export function displayPath(root: string, base: string, absolute: string): strin
   const fromBase = path.relative(base, absolute);
   if (!fromBase.startsWith("..") && !path.isAbsolute(fromBase)) return fromBase === "" ? "." : fromBase;
   return path.relative(root, absolute) || ".";
+}
+
+/** What a tool found at a path: a kind, nothing, or a refusal (a symlink leading outside…). */
+export type LookedUp = { kind: FileKind } | { kind: "missing" } | { kind: "refused"; reason: string };
+
+/**
+ * Looks a path up through the workspace's files (inside the sandbox), turning a refusal into a
+ * value the tool can show the model.
+ *
+ * @example
+ * const found = await lookUp(context.runner.files, "/w/src");
+ * if (found.kind === "refused") return { output: found.reason, isError: true };
+ */
+export async function lookUp(files: WorkspaceFiles, target: string): Promise<LookedUp> {
+  try {
+    const info = await files.stat(target);
+    return info === undefined ? { kind: "missing" } : { kind: info.kind };
+  } catch (error) {
+    if (error instanceof WorkspaceFileError) return { kind: "refused", reason: error.message };
+    throw error;
+  }
 }

@@ -97,7 +97,7 @@ describe("applyPatch", () => {
     );
     await writeFile(path.join(cwd, "file"), "x\n");
     expect((await failure(wrap("*** Add File: file/child.txt\n+x"))).message).toMatch(
-      /^Failed to create parent directories for file\/child.txt: /,
+      /^Failed to write file file\/child.txt: a file is in the way of a folder on its path/,
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seekSequence } from "../../../src/agent/apply-patch/seek-sequence.ts";
+import { closestMatch, seekSequence } from "../../../src/agent/apply-patch/seek-sequence.ts";
 
 describe("seekSequence", () => {
   it("finds an exact match at or after start", () => {
@@ -36,5 +36,35 @@ describe("seekSequence", () => {
     expect(seekSequence(["a"], [], 3, false)).toBe(3);
     expect(seekSequence(["just one line"], ["too", "many", "lines"], 0, false)).toBeUndefined();
     expect(seekSequence([], ["a"], 0, true)).toBeUndefined();
+  });
+});
+
+describe("closestMatch", () => {
+  it("finds the window with the most matching lines and its first difference", () => {
+    expect(closestMatch(["a", "b", "x", "d"], ["a", "b", "c", "d"], 0)).toEqual({
+      at: 0,
+      matching: 3,
+      firstDifference: 2,
+    });
+    expect(closestMatch(["q", "a", "z", "a", "b", "z"], ["a", "b", "c"], 0)).toEqual({
+      at: 3,
+      matching: 2,
+      firstDifference: 2,
+    });
+  });
+
+  it("compares leniently, prefers a window at or after start, and gives up when nothing matches", () => {
+    expect(closestMatch(["  a\u2013b  ", "x"], ["a-b", "y"], 0)).toEqual({
+      at: 0,
+      matching: 1,
+      firstDifference: 1,
+    });
+    expect(closestMatch(["a", "x", "a", "x"], ["a", "y"], 1)).toEqual({
+      at: 2,
+      matching: 1,
+      firstDifference: 1,
+    });
+    expect(closestMatch(["a", "b"], ["c", "d"], 0)).toBeUndefined();
+    expect(closestMatch([], ["c"], 0)).toBeUndefined();
   });
 });

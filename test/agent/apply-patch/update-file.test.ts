@@ -53,4 +53,26 @@ describe("updateFileContents", () => {
       "Failed to find context 'def nope():' in src/f.ts",
     );
   });
+
+  it("says which expected line differs and what the closest match in the file has there", () => {
+    const file = `${Array.from({ length: 38 }, (_, index) => `filler ${index + 1}`).join("\n")}\nfunction clamp(x) {\n  if (x < 0) return 0;\n  if (x > 10) return 11;\n  return x;\n}\n`;
+    const patch = chunks(
+      "@@\n function clamp(x) {\n   if (x < 0) return 0;\n-  if (x > 10) return 10;\n+  if (x > 10) return 9;\n   return x;",
+    );
+    expect(() => updateFileContents(file, patch, "src/clamp.js")).toThrow(
+      new ApplyPatchError(
+        "Failed to find expected lines in src/clamp.js:\nfunction clamp(x) {\n  if (x < 0) return 0;\n  if (x > 10) return 10;\n  return x;\n" +
+          "The closest match starts at line 39: line 3 of the expected lines differs; line 41 of the file is `  if (x > 10) return 11;`, expected `  if (x > 10) return 10;`.",
+      ),
+    );
+  });
+
+  it("counts the differing lines, and says when the closest match runs past the end of the file", () => {
+    expect(() => updateFileContents("a\nb\nc\n", chunks("@@\n a\n-B\n-C\n+x"), "f")).toThrow(
+      "The closest match starts at line 1: line 2 of the expected lines differs; line 2 of the file is `b`, expected `B` (2 of the 3 expected lines differ).",
+    );
+    expect(() => updateFileContents("x\ny\nlast\n", chunks("@@\n last\n-gone\n+here"), "f")).toThrow(
+      "The closest match starts at line 3: line 2 of the expected lines differs; the file ends at line 3, expected `gone`.",
+    );
+  });
 });

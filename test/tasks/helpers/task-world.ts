@@ -172,7 +172,7 @@ export async function openTaskWorld(): Promise<TaskWorld> {
       const task = await startAttempt(db, taskId, "test-worker");
       if (!task) throw new Error(`task ${taskId} cannot start another attempt`);
       const controller = options.controller ?? new AbortController();
-      const context = createTaskContext(db, task, controller.signal, log);
+      const context = createTaskContext(db, task, controller, log);
       const handler = createGitHubTaskHandler(
         {
           settings: { sandbox: "auto" },

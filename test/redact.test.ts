@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactSecrets } from "../../src/workspace/redact.ts";
+import { redactSecrets } from "../src/redact.ts";
 
 describe("redactSecrets", () => {
   it.each([

@@ -1,0 +1,38 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { privateDirectory } from "../../src/config/private-directory.ts";
+import { openDatabase } from "../../src/store/database.ts";
+
+const mode = (file: string) => statSync(file).mode & 0o777;
+
+describe("the data folder is private to the server's user", () => {
+  it("creates folders 0700 and tightens existing ones", () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), "lw-private-"));
+    const existing = path.join(base, "open");
+    mkdirSync(existing, { mode: 0o777 });
+    chmodSync(existing, 0o777);
+    expect(mode(privateDirectory(existing))).toBe(0o700);
+    expect(mode(privateDirectory(path.join(base, "new", "nested")))).toBe(0o700);
+  });
+
+  it("keeps the embedded database's files unreadable by anyone else (with the serve umask)", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-private-db-"));
+    chmodSync(dataDir, 0o755);
+    const previous = process.umask(0o077);
+    try {
+      const db = await openDatabase({ dataDir: path.join(dataDir, "db") });
+      await db.query("create table t (x int)");
+      await db.query("insert into t values (1)");
+      await db.close();
+    } finally {
+      process.umask(previous);
+    }
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(path.join(dataDir, "db"))).toBe(0o700);
+    // No file or folder below gives any right to the group or others.
+    expect(execFileSync("find", [dataDir, "-perm", "/077"], { encoding: "utf8" })).toBe("");
+  }, 120_000);
+});
