@@ -24,7 +24,8 @@ RUN ln -s /app/dist/cli.js /usr/local/bin/loopwright && chmod +x /app/dist/cli.j
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
+# /ready: database, migrations and queue up (the setup page, before the App exists, has only /ping).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "const u='http://127.0.0.1:'+(process.env.PORT||3000);fetch(u+'/ready').then(r=>r.status===404?fetch(u+'/ping'):r).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["loopwright", "serve"]

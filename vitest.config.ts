@@ -3,8 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Deadlines only guard against hangs: tests wait on readiness, and on a loaded two-core machine
+    // a git clone, a bwrap start or an embedded database's first open can take many times longer.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     // Tests spawn git, bwrap and whole server processes; two cores cannot take more at once.
     maxWorkers: 2,
   },

@@ -1,27 +1,19 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CODING_TOOLS } from "../src/agent/loop.ts";
 import { createToolRouter } from "../src/agent/tools/router.ts";
 import { createSandbox } from "../src/workspace/sandbox.ts";
 import type { BenchSection } from "./run.ts";
+import { quantile, timings } from "./timing.ts";
 
 const RUNS = 200;
+/** Unmeasured calls first: the first one starts the file server. */
+const WARMUPS = 5;
 
-async function timings(task: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 5; i++) await task(); // warm-up (starts the file server)
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await task();
-    samples.push(performance.now() - started);
-  }
-  return samples.sort((a, b) => a - b);
-}
-
-const median = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)] ?? 0;
+const median = (sorted: number[]) => quantile(sorted, 0.5);
+const p95 = (sorted: number[]) => quantile(sorted, 0.95);
 const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(3)}`;
-const p95 = (sorted: number[]) => sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))] ?? 0;
 
 /**
  * What moving the file tools into the sandbox costs per call: `read_file` and an `apply_patch` of
@@ -51,30 +43,29 @@ export default async function (): Promise<BenchSection> {
         input: `*** Begin Patch\n*** Update File: src/module.ts\n@@\n-export const value0 = ${from};\n+export const value0 = ${to};\n*** End Patch`,
       });
     };
+    const measure = (task: () => Promise<unknown>) => timings(task, RUNS, WARMUPS);
     const rows: [string, number[], number[]][] = [];
     try {
       const readArgs = JSON.stringify({ path: "src/module.ts", limit: 200 });
       rows.push([
         "read_file (200 lines)",
-        await timings(() => readFile(file, "utf8").then((content) => content.split("\n").slice(0, 200))),
-        await timings(() => router.call("read_file", readArgs, context)),
+        await measure(() => readFile(file, "utf8").then((content) => content.split("\n").slice(0, 200))),
+        await measure(() => router.call("read_file", readArgs, context)),
       ]);
       let hostFlip = false;
       rows.push([
         "apply_patch (one line)",
-        await timings(async () => {
+        await measure(async () => {
           hostFlip = !hostFlip;
           const content = await readFile(file, "utf8");
           await writeFile(file, content.replace(/value0 = \d/, `value0 = ${hostFlip ? 1 : 0}`));
         }),
-        await timings(() => router.call("apply_patch", patch(), context)),
+        await measure(() => router.call("apply_patch", patch(), context)),
       ]);
       rows.push([
         "list_files (depth 2)",
-        await timings(() =>
-          import("node:fs/promises").then((fs) => fs.readdir(workspace, { recursive: true })),
-        ),
-        await timings(() => router.call("list_files", "{}", context)),
+        await measure(() => readdir(workspace, { recursive: true })),
+        await measure(() => router.call("list_files", "{}", context)),
       ]);
     } finally {
       await sandbox.close();

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { createSandbox } from "../src/workspace/sandbox.ts";
 import type { BenchSection } from "./run.ts";
+import { quantile, timings } from "./timing.ts";
 
 const RUNS = 60;
 
@@ -15,31 +16,17 @@ function plainSpawn(cwd: string): Promise<void> {
   });
 }
 
-async function timings(task: () => Promise<unknown>): Promise<number[]> {
-  await task(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await task();
-    samples.push(performance.now() - started);
-  }
-  return samples.sort((a, b) => a - b);
-}
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-
 /** Per-command overhead of the sandbox: `true` under bwrap (and mode none) against a plain spawn. */
 export default async function (): Promise<BenchSection> {
   const workspace = await mkdtemp(path.join(os.tmpdir(), "loopwright-bench-sandbox-"));
   try {
-    const plain = await timings(() => plainSpawn(workspace));
+    const plain = await timings(() => plainSpawn(workspace), RUNS);
     const rows: [string, number[]][] = [["plain spawn", plain]];
     for (const mode of ["bwrap", "none"] as const) {
       const sandbox = await createSandbox({ mode, workspace });
       rows.push([
         `sandbox (${mode})`,
-        await timings(() => sandbox.run({ argv: ["true"], cwd: workspace, timeoutMs: 10_000 })),
+        await timings(() => sandbox.run({ argv: ["true"], cwd: workspace, timeoutMs: 10_000 }), RUNS),
       ]);
     }
     const baseline = quantile(plain, 0.5);

@@ -51,7 +51,7 @@ async function runTask(world: GitHubWorld, port: number, issue: number, pullNumb
     payload: commentPayload(world, "/agent fix", issue),
   });
   const answered = Date.now();
-  if (response.status !== 200)
+  if (response.status !== 202)
     throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
   const issueRead = await world.github.waitFor("GET", new RegExp(`/issues/${issue}$`), TIMEOUT_MS);
   const comment = await world.github.waitFor("POST", new RegExp(`/issues/${issue}/comments$`), TIMEOUT_MS);

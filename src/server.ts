@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApplicationFunction, Probot, run, Server } from "probot";
 import type { Settings } from "./config/settings.ts";
@@ -12,8 +13,9 @@ export type RequestObserver = (request: IncomingMessage, response: ServerRespons
 
 /**
  * Starts the HTTP server: webhooks at `settings.github.webhookPath`, `/ping` and the given extra
- * handlers when the App's credentials are set (`observe` sees every request, webhooks included); otherwise (outside production) Probot's setup page,
- * which registers the GitHub App from `app.yml` and writes the credentials to `.env`.
+ * handlers when the App's credentials are set (`observe` sees every request, webhooks included);
+ * otherwise (outside production) Probot's setup page, which registers the GitHub App from `app.yml`
+ * and writes the credentials to `.env`.
  *
  * @example
  * const server = await startServer(loadSettings(), createApp(deps), log, [readinessHandler(readiness)]);
@@ -26,7 +28,7 @@ export async function startServer(
   handlers: HttpHandler[] = [],
   observe?: RequestObserver,
 ): Promise<Server> {
-  const { appId, privateKey, webhookSecret, webhookPath, baseUrl } = settings.github;
+  const { appId, privateKey, webhookSecret, baseUrl } = settings.github;
   if (appId === undefined || privateKey === undefined) {
     log.warn("APP_ID and PRIVATE_KEY are not set: serving the GitHub App setup page");
     // Probot's run() owns the manifest flow; it reads HOST/PORT from the same environment we validated.
@@ -37,7 +39,9 @@ export async function startServer(
   const server = new Server({
     host: settings.server.host,
     port: settings.server.port,
-    webhookPath,
+    // Webhooks at `webhookPath` go to the inbox handler (stored, then taken in by the intake queue);
+    // Probot's own webhook route is moved out of the way, to a path nobody is told.
+    webhookPath: `/_probot/${randomUUID()}`,
     log,
     Probot: Probot.defaults({
       appId,

@@ -1,5 +1,6 @@
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
+import { readJsonLines } from "../jsonl.ts";
 import type { ModelClient, ModelTurn, OutputItem, Usage } from "./model.ts";
 import { toUsage } from "./models/usage.ts";
 
@@ -61,24 +62,19 @@ function fromRecordedUsage(usage: z.infer<typeof usageSchema>): Usage {
  * @throws TranscriptError naming the line number and what is wrong with it
  */
 export function parseTranscript(text: string, source = "transcript"): ModelTurn[] {
-  const turns: ModelTurn[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    const where = `${source} line ${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      throw new TranscriptError(`${where}: not valid JSON (${(error as Error).message})`);
-    }
-    const parsed = lineSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new TranscriptError(`${where}: not a model turn:\n${z.prettifyError(parsed.error)}`);
-    }
-    const output = parsed.data.output.map((item) => item as OutputItem);
-    turns.push(parsed.data.usage ? { output, usage: fromRecordedUsage(parsed.data.usage) } : { output });
-  });
-  return turns;
+  return readJsonLines(
+    text,
+    source,
+    (json, where) => {
+      const parsed = lineSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new TranscriptError(`${where}: not a model turn:\n${z.prettifyError(parsed.error)}`);
+      }
+      const output = parsed.data.output.map((item) => item as OutputItem);
+      return parsed.data.usage ? { output, usage: fromRecordedUsage(parsed.data.usage) } : { output };
+    },
+    (message) => new TranscriptError(message),
+  );
 }
 
 /**

@@ -16,6 +16,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./serve.ts")).serveCommand,
   },
   {
+    name: "web",
+    ownsData: true,
+    summary: "Serve only the dashboard, its API and /metrics against DATABASE_URL",
+    load: async () => (await import("./web.ts")).webCommand,
+  },
+  {
     name: "apply-patch",
     summary: "Apply a Codex-format patch (*** Begin Patch …) from stdin to the current directory",
     load: async () => (await import("./apply-patch.ts")).applyPatchCommand,
@@ -58,5 +64,21 @@ export const commands: CommandEntry[] = [
     name: "sandbox",
     summary: "Run one command in the sandbox exactly as the agent's shell tool would",
     load: async () => (await import("./sandbox.ts")).sandboxCommand,
+  },
+  {
+    name: "config",
+    summary: "Check a repository's .github/loopwright.yml as the bot would: 'config check [FILE]'",
+    load: async () => (await import("./config-check.ts")).configCommand,
+  },
+  {
+    name: "doctor",
+    summary: "Check Node, git, the sandbox, the database, the model endpoint and the App's credentials",
+    load: async () => (await import("./doctor.ts")).doctorCommand,
+  },
+  {
+    name: "eval",
+    ownsData: true,
+    summary: "Measure the agent on a repository's own history: mine tasks, run and score them, compare runs",
+    load: async () => (await import("../eval/eval-command.ts")).evalCommand,
   },
 ];

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { SettingsError } from "../config/settings.ts";
 import { UsageError } from "./command.ts";
 import { commands } from "./commands.ts";
@@ -9,16 +11,39 @@ function overview(): string {
 }
 
 /**
+ * A reader that went away (`loopwright submit --wait | head -1`, a closed terminal) is not a failure
+ * of the command: what it would still print is dropped, and the command finishes its work (a task
+ * run in this process is not left "running").
+ */
+function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+      throw error;
+    });
+  }
+}
+
+/**
  * Runs the `loopwright` command line and resolves to the process exit code.
  *
  * @example
  * process.exitCode = await main(["serve"]);
  */
 export async function main(argv: string[]): Promise<number> {
+  tolerateClosedOutput();
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(overview());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    // package.json sits two folders up from both src/cli/ and dist/cli/.
+    const packageFile = path.join(import.meta.dirname, "../../package.json");
+    console.log(
+      `loopwright ${(JSON.parse(readFileSync(packageFile, "utf8")) as { version: string }).version}`,
+    );
+    return 0;
   }
   const entry = commands.find((candidate) => candidate.name === name);
   if (!entry) {

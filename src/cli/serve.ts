@@ -1,27 +1,14 @@
 import { loadSettings } from "../config/settings.ts";
-import { storeWebhookDependencies } from "../github/store-dependencies.ts";
-import { createApp, type WebhookDependencies } from "../index.ts";
+import { webhookInboxHandler } from "../github/webhook-inbox.ts";
 import { createLogger } from "../logger.ts";
 import { startServer } from "../server.ts";
+import { acceptDelivery } from "../store/inbox.ts";
+import { createLocalToken, writeLocalToken } from "../web/local-token.ts";
 import { createReadiness, readinessHandler } from "../web/readiness.ts";
+import { createWebHandlers } from "../web/web-handlers.ts";
 import { startWorkerRuntime, type WorkerRuntime } from "../worker/run-worker.ts";
 import { defineCommand } from "./command.ts";
 import { waitForShutdownSignal } from "./signals.ts";
-
-/**
- * The webhook handlers' store operations, each call waiting until the database is up: the server
- * listens (and answers /ping) before the embedded database has opened, which can take seconds.
- */
-function afterStartup(runtime: Promise<WorkerRuntime>): WebhookDependencies {
-  const deps = runtime.then((started) => storeWebhookDependencies(started.db, started.queue));
-  deps.catch(() => {}); // a failed start-up is reported where serve awaits the runtime
-  return new Proxy({} as WebhookDependencies, {
-    get:
-      (_target, operation: keyof WebhookDependencies) =>
-      async (...args: unknown[]) =>
-        ((await deps)[operation] as (...parameters: unknown[]) => Promise<unknown>)(...args),
-  });
-}
 
 export const serveCommand = defineCommand({
   name: "serve",
@@ -30,8 +17,12 @@ Usage: loopwright serve
 
 Runs the webhook server on HOST:PORT (default localhost:3000). Until APP_ID and PRIVATE_KEY are
 set, it serves Probot's setup page, which registers the GitHub App from app.yml and saves the
-credentials to .env. /ping answers as soon as the server listens; /ready answers 200 once the
-database, its migrations and the task queue are up (503 with what it is doing until then).
+credentials to .env. Each webhook is verified, stored and answered 202 at once; an intake job
+then handles it (retried while GitHub is unavailable). /ping answers as soon as the server
+listens; /ready answers 200 once the database, its migrations and the task queue are up (503
+with what it is doing until then).
+The same port serves the dashboard (/dashboard, sign-in through the App's GITHUB_CLIENT_ID and
+GITHUB_CLIENT_SECRET), its JSON API (/api/v1/) and Prometheus metrics (/metrics).
 Stops cleanly on SIGINT or SIGTERM.`,
   options: {},
   async run() {
@@ -41,9 +32,27 @@ Stops cleanly on SIGINT or SIGTERM.`,
     const shutdown = waitForShutdownSignal();
     const readiness = createReadiness();
     const starting = startWorkerRuntime(settings, log, (phase) => readiness.set(phase));
-    const server = await startServer(settings, createApp(afterStartup(starting)), log, [
-      readinessHandler(readiness),
-    ]).catch(async (error: unknown) => {
+    let started: WorkerRuntime | undefined;
+    starting.then((runtime) => (started = runtime)).catch(() => {});
+    const localToken = createLocalToken();
+    const web = createWebHandlers(settings, log, () => started, localToken);
+    // Deliveries are stored as soon as the database is up, and taken in by the intake queue.
+    const inbox = webhookInboxHandler({
+      path: settings.github.webhookPath,
+      secret: settings.github.webhookSecret ?? "development",
+      accept: async (delivery) => {
+        const { db, queue } = await starting;
+        return acceptDelivery(db, queue.boss, delivery);
+      },
+      log,
+    });
+    const server = await startServer(
+      settings,
+      () => {},
+      log,
+      [readinessHandler(readiness), inbox, ...web.handlers],
+      web.observeRequest,
+    ).catch(async (error: unknown) => {
       await starting.then((runtime) => runtime.stop()).catch(() => {});
       throw error;
     });
@@ -55,10 +64,14 @@ Stops cleanly on SIGINT or SIGTERM.`,
       await server.stop();
       throw error;
     }
+    // Written once this process owns the data folder's database: `loopwright tasks` reads it.
+    const removeLocalToken = writeLocalToken(settings.dataDir, localToken);
     readiness.markReady();
     log.info("ready: taking webhooks and running tasks");
     const signal = await shutdown;
     log.info({ signal }, "stopping");
+    removeLocalToken();
+    web.close();
     await server.stop();
     await runtime.stop();
     return 0;

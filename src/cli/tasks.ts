@@ -1,13 +1,35 @@
 import { loadSettings } from "../config/settings.ts";
 import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
+import { DirectoryLockedError } from "../store/directory-lock.ts";
 import { migrate } from "../store/migrate.ts";
 import { listSteps, type Step } from "../store/steps.ts";
 import { getTask, listTasks, TASK_STATUSES, type Task, type TaskStatus } from "../store/tasks.ts";
+import { readTranscript } from "../store/transcripts.ts";
 import { RESULT_SIDE_EFFECT } from "../tasks/submit.ts";
+import { createTaskApiClient, type TaskApiClient } from "../web/api-client.ts";
+import { readLocalToken } from "../web/local-token.ts";
+import { renderTaskText } from "../web/step-log-text.ts";
+import { toStepView } from "../web/step-view.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(databaseOptions(loadSettings()));
+/**
+ * Reads from the database, or — when a running `loopwright serve` holds the embedded database —
+ * through that server's /api/v1 (at LOOPWRIGHT_URL, default http://localhost:PORT) as the local
+ * administrator, with the token it wrote into the data folder.
+ */
+async function withDatabase<T>(
+  fn: (db: Database) => Promise<T>,
+  viaApi: (api: TaskApiClient) => Promise<T>,
+): Promise<T> {
+  const settings = loadSettings();
+  let db: Database;
+  try {
+    db = await openDatabase(databaseOptions(settings));
+  } catch (error) {
+    const token = error instanceof DirectoryLockedError ? readLocalToken(settings.dataDir) : undefined;
+    if (token === undefined) throw error;
+    return viaApi(createTaskApiClient(settings.web.publicUrl, token));
+  }
   try {
     await migrate(db);
     return await fn(db);
@@ -31,6 +53,16 @@ function taskLine(task: Task): string {
     .join("  ")
     .trimEnd();
 }
+
+/** The column names above `taskLine` rows. */
+const TASKS_HEADER = [
+  "ID".padStart(6),
+  "STATUS".padEnd(16),
+  "KIND".padEnd(8),
+  "CREATED (UTC)".padEnd(19),
+  "TARGET",
+  "RESULT",
+].join("  ");
 
 /** One line per step: attempt.seq, kind, duration, and a short view of the payload. */
 export function stepLine(step: Step): string {
@@ -56,12 +88,17 @@ ${TASK_STATUSES.join(", ")}.`,
       );
     }
     const limit = integerOption("limit", values.limit, 1) ?? 30;
-    const tasks = await withDatabase((db) =>
-      listTasks(db.reader, { ...(status ? { status: status as TaskStatus } : {}), limit }),
+    const filter = { ...(status ? { status: status as TaskStatus } : {}), limit };
+    const tasks = await withDatabase(
+      (db) => listTasks(db.reader, filter),
+      (api) => api.listTasks(filter),
     );
     if (values.json) console.log(JSON.stringify(tasks, null, 2));
     else if (tasks.length === 0) console.log("no tasks");
-    else for (const task of tasks) console.log(taskLine(task));
+    else {
+      console.log(TASKS_HEADER);
+      for (const task of tasks) console.log(taskLine(task));
+    }
     return 0;
   },
 });
@@ -69,20 +106,40 @@ ${TASK_STATUSES.join(", ")}.`,
 export const taskCommand = defineCommand({
   name: "task",
   usage: `
-Usage: loopwright task [--json] ID
+Usage: loopwright task [--json | --transcript] ID
 
-Shows a task (status, attempts, outcome) and its step log over all attempts.`,
-  options: { json: { type: "boolean" } },
+Shows a task (status, plan, outcome) and its step log over all attempts: each step with its tool or
+kind, what it ran, exit code, tokens and time, and an excerpt of its output (colours on a terminal;
+NO_COLOR turns them off). --json prints the task and its steps as JSON; --transcript prints the
+latest attempt's stored transcript (JSONL), ready for 'loopwright replay'.`,
+  options: { json: { type: "boolean" }, transcript: { type: "boolean" } },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
     const id = Number(positionals[0]);
     if (!Number.isInteger(id) || id < 1) {
       throw new UsageError(`ID must be a task number such as 42 (got ${JSON.stringify(positionals[0])})`);
     }
-    const found = await withDatabase(async (db) => {
-      const task = await getTask(db.reader, id);
-      return task && { task, steps: await listSteps(db.reader, id) };
-    });
+    if (values.json && values.transcript) throw new UsageError("choose one of --json and --transcript");
+    if (values.transcript) {
+      const transcript = await withDatabase(
+        async (db) => ((await getTask(db.reader, id)) ? readTranscript(db.reader, id) : undefined),
+        (api) => api.transcript(id),
+      );
+      if (transcript === undefined) {
+        console.error(`loopwright task: no task ${id}`);
+        return 1;
+      }
+      if (transcript === "") console.error(`loopwright task: task ${id} has no stored transcript`);
+      process.stdout.write(transcript);
+      return 0;
+    }
+    const found = await withDatabase(
+      async (db) => {
+        const task = await getTask(db.reader, id);
+        return task && { task, steps: await listSteps(db.reader, id) };
+      },
+      (api) => api.getTask(id),
+    );
     if (!found) {
       console.error(`loopwright task: no task ${id}`);
       return 1;
@@ -92,11 +149,8 @@ Shows a task (status, attempts, outcome) and its step log over all attempts.`,
       return 0;
     }
     const { task, steps } = found;
-    console.log(taskLine(task));
-    console.log(
-      `  attempt ${task.attempt}, requested by ${task.requester ?? "-"} via ${task.trigger}, ${task.tokens} tokens`,
-    );
-    for (const step of steps) console.log(stepLine(step));
+    const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    console.log(renderTaskText(task, steps.map(toStepView), { width: process.stdout.columns ?? 100, color }));
     return 0;
   },
 });

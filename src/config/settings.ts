@@ -4,7 +4,13 @@ import { z } from "zod";
 import { rememberSecret } from "../redact.ts";
 
 /** Variables whose values must never appear in messages or logs. */
-const SECRET_VARIABLES = new Set(["PRIVATE_KEY", "WEBHOOK_SECRET", "OPENAI_API_KEY"]);
+const SECRET_VARIABLES = new Set([
+  "PRIVATE_KEY",
+  "WEBHOOK_SECRET",
+  "OPENAI_API_KEY",
+  "GITHUB_CLIENT_SECRET",
+  "LOOPWRIGHT_METRICS_TOKEN",
+]);
 
 const optionalString = z
   .string()
@@ -76,6 +82,13 @@ const environmentSchema = z.object({
   LOOPWRIGHT_SANDBOX: enumWithDefault(["auto", "bwrap", "none"], "auto"),
   LOOPWRIGHT_WORKER_CONCURRENCY: integerInRange(1, 64, 2),
   LOOPWRIGHT_CACHE_MAX_MB: integerInRange(64, 1_048_576, 10_240),
+  LOOPWRIGHT_DELIVERY_RETENTION_DAYS: integerInRange(1, 3650, 14),
+  LOOPWRIGHT_REDELIVERY_LOOKBACK_HOURS: integerInRange(1, 72, 24),
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  LOOPWRIGHT_URL: httpUrl,
+  LOOPWRIGHT_ADMINS: optionalString,
+  LOOPWRIGHT_METRICS_TOKEN: optionalString,
 });
 
 /** The process settings, parsed and validated once at startup. */
@@ -106,6 +119,21 @@ export type Settings = {
   sandbox: "auto" | "bwrap" | "none";
   workerConcurrency: number;
   cacheMaxMegabytes: number;
+  /** The webhook inbox: how long deliveries are kept, and how far back missed ones are asked for again. */
+  inbox: { retentionDays: number; redeliveryLookbackHours: number };
+  /** The dashboard: "Sign in with GitHub" through the App's OAuth credentials, who sees everything. */
+  web: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    /** Where people reach this server (OAuth callback, links); default http://localhost:PORT. */
+    publicUrl: string;
+    /** GitHub logins that see and stop every task. */
+    admins: string[];
+    /** When set, /metrics asks for `Authorization: Bearer <token>`. */
+    metricsToken: string | undefined;
+    /** The web origin of GitHub (OAuth pages): https://github.com or the GitHub Enterprise Server. */
+    githubUrl: string;
+  };
 };
 
 /** Thrown when the environment holds a bad value; each problem is one line naming the variable. */
@@ -176,10 +204,22 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       "Invalid setting DATABASE_READ_URL: a read replica needs DATABASE_URL (the primary) as well",
     );
   }
+  if ((data.GITHUB_CLIENT_ID === undefined) !== (data.GITHUB_CLIENT_SECRET === undefined)) {
+    problems.push(
+      "Invalid setting GITHUB_CLIENT_SECRET: the dashboard's sign-in needs both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the App's OAuth credentials)",
+    );
+  }
   if (problems.length > 0) throw new SettingsError(problems);
 
   // Whatever this process writes (logs, step logs, GitHub) hides these values from now on.
-  for (const secret of [privateKey, data.WEBHOOK_SECRET, data.OPENAI_API_KEY]) rememberSecret(secret);
+  for (const secret of [
+    privateKey,
+    data.WEBHOOK_SECRET,
+    data.OPENAI_API_KEY,
+    data.GITHUB_CLIENT_SECRET,
+    data.LOOPWRIGHT_METRICS_TOKEN,
+  ])
+    rememberSecret(secret);
   for (const url of [data.DATABASE_URL, data.DATABASE_READ_URL]) rememberSecret(urlPassword(url));
 
   return {
@@ -206,6 +246,21 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     sandbox: data.LOOPWRIGHT_SANDBOX,
     workerConcurrency: data.LOOPWRIGHT_WORKER_CONCURRENCY,
     cacheMaxMegabytes: data.LOOPWRIGHT_CACHE_MAX_MB,
+    inbox: {
+      retentionDays: data.LOOPWRIGHT_DELIVERY_RETENTION_DAYS,
+      redeliveryLookbackHours: data.LOOPWRIGHT_REDELIVERY_LOOKBACK_HOURS,
+    },
+    web: {
+      clientId: data.GITHUB_CLIENT_ID,
+      clientSecret: data.GITHUB_CLIENT_SECRET,
+      publicUrl: (data.LOOPWRIGHT_URL ?? `http://localhost:${data.PORT}`).replace(/\/+$/, ""),
+      admins: (data.LOOPWRIGHT_ADMINS ?? "")
+        .split(",")
+        .map((login) => login.trim())
+        .filter((login) => login !== ""),
+      metricsToken: data.LOOPWRIGHT_METRICS_TOKEN,
+      githubUrl: data.GHE_HOST ? `${data.GHE_PROTOCOL}://${data.GHE_HOST}` : "https://github.com",
+    },
   };
 }
 

@@ -124,3 +124,27 @@ export async function withGitHubErrors<T>(action: string, call: () => Promise<T>
     throw toGitHubApiError(error, action);
   }
 }
+
+/**
+ * The failure as a `GitHubApiError` when it is one GitHub will likely get over (an outage, a rate
+ * limit, a connection reset or timeout), so the work is retried later instead of failing; undefined
+ * for anything else (including errors that did not come from a GitHub call).
+ *
+ * @example
+ * const transient = transientGitHubFailure(error);
+ * if (transient) throw transient; // the intake job retries with backoff
+ */
+export function transientGitHubFailure(error: unknown): GitHubApiError | undefined {
+  const failures = error instanceof AggregateError ? error.errors : [error];
+  for (const failure of failures) {
+    const fromGitHub =
+      failure instanceof GitHubApiError ||
+      typeof (failure as { status?: unknown } | null)?.status === "number";
+    if (!fromGitHub) continue;
+    const classified = toGitHubApiError(failure, "reach GitHub");
+    if (classified.kind === "server" || classified.kind === "network" || classified.kind === "rate_limit") {
+      return classified;
+    }
+  }
+  return undefined;
+}

@@ -7,7 +7,7 @@ import type { TaskLimits } from "../store/task-limits.ts";
 import { checkPermission } from "./authorize.ts";
 import type { GitHubClient } from "./client.ts";
 import { addEyesReaction, type IssueTarget, postComment, postCommentOnce } from "./comments.ts";
-import { GitHubApiError } from "./errors.ts";
+import { transientGitHubFailure } from "./errors.ts";
 import { eventKeyOf } from "./event-key.ts";
 import { getPullRequestHead } from "./pull-requests.ts";
 import {
@@ -71,6 +71,9 @@ async function loadRepoConfig(context: Context, defaultBranch: string | undefine
     const raw = await context.config(REPO_CONFIG_FILE);
     return parseRepoConfig(raw ?? {}, { defaultBranch });
   } catch (error) {
+    // GitHub being down is not a broken file: the intake retries the delivery later.
+    const transient = transientGitHubFailure(error);
+    if (transient) throw transient;
     // A YAML syntax error lands here; the defaults apply and the user is told.
     const { config } = parseRepoConfig({});
     return { config, problems: [`the file could not be read: ${(error as Error).message}`] };
@@ -258,8 +261,9 @@ async function enqueueTask(
 }
 
 /**
- * Registers Loopwright's webhook handlers on a Probot app. A handler that fails tells the user on the
- * issue (when it can) and logs the error; it never throws into Probot's pipeline unlogged.
+ * Registers Loopwright's webhook handlers on a Probot app. A transient GitHub failure (outage, rate
+ * limit, network) is thrown on, so the intake job retries the delivery with backoff; any other
+ * failure tells the user on the issue (when it can) and is logged, never thrown unlogged.
  *
  * @example
  * registerWebhookHandlers(app, { submitTask, cancelTasks, tokensToday });
@@ -273,9 +277,14 @@ export function registerWebhookHandlers(app: Probot, deps: WebhookDependencies):
     try {
       await handleEvent(context as unknown as Context, deps, log);
     } catch (error) {
+      const transient = transientGitHubFailure(error);
+      if (transient) {
+        log.warn({ reason: transient.message }, "GitHub failed for now; the delivery will be retried");
+        throw transient;
+      }
       log.error({ err: error }, "webhook handling failed");
       const number = issueNumberOf(context.payload as Record<string, unknown>);
-      if (number === undefined || (error instanceof GitHubApiError && error.kind === "rate_limit")) return;
+      if (number === undefined) return;
       const message = error instanceof Error ? error.message : String(error);
       try {
         await postComment(

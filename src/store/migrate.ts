@@ -1,11 +1,13 @@
 import type { Database } from "./database.ts";
 import { initial } from "./migrations/0001-initial.ts";
 import { taskAdmission } from "./migrations/0002-task-admission.ts";
+import { webhookInbox } from "./migrations/0003-webhook-inbox.ts";
+import { dashboardIndexes } from "./migrations/0004-dashboard-indexes.ts";
 
 export type Migration = { version: number; name: string; sql: string };
 
 /** Every schema change, in order; append new ones, never edit an applied one. */
-export const migrations: readonly Migration[] = [initial, taskAdmission];
+export const migrations: readonly Migration[] = [initial, taskAdmission, webhookInbox, dashboardIndexes];
 
 /** Any constant works as long as every Loopwright process uses the same one. */
 const MIGRATION_LOCK = 7_346_105_921;

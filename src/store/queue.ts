@@ -1,6 +1,7 @@
 import { fromPglite, PgBoss } from "pg-boss";
 import { admitTask, type SubmitAccepted, type SubmitResult } from "./admission.ts";
 import type { Database, Queryable } from "./database.ts";
+import { createInboxQueues } from "./inbox.ts";
 import type { TaskLimits } from "./task-limits.ts";
 import { createTask, type Lane, type NewTask, type Task } from "./tasks.ts";
 
@@ -103,6 +104,7 @@ export async function startQueue(db: Database, options: QueueOptions = {}): Prom
   try {
     await boss.start();
     await boss.createQueue(LOST_QUEUE, { retryLimit: 5, retryDelay: 5 });
+    await createInboxQueues(boss, resolved.heartbeatSeconds);
     for (const name of Object.values(LANE_QUEUES)) {
       await boss.createQueue(name, {
         retryLimit: resolved.retryLimit,

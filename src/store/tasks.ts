@@ -225,32 +225,25 @@ export async function createTask(db: Queryable, request: NewTask): Promise<{ tas
     "kind, lane, repository, installation_id, number, requester, trigger, delivery_id, input, event_key";
   const placeholders = "$1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10";
   // Any unique conflict (the event key, the delivery, the issue's unfinished task) inserts nothing
-  // instead of failing the caller's transaction; which one it was is read back below. With a delivery
-  // id it is one statement, so the delivery and its task appear together; a concurrent copy waits on
-  // the first copy's keys, then inserts nothing.
-  const { rows } =
-    request.deliveryId === undefined
-      ? await db.query<TaskRow>(
-          `insert into ${T} (${columns}) values (${placeholders}) on conflict do nothing returning *`,
-          values,
-        )
-      : await db.query<TaskRow>(
-          `with delivery as (
-             insert into loopwright.webhook_deliveries (delivery_id, event) values ($8, $11)
-             on conflict (delivery_id) do nothing returning delivery_id)
-           insert into ${T} (${columns}) select ${placeholders} from delivery
-           on conflict do nothing returning *`,
-          [...values, request.event ?? request.trigger],
-        );
+  // instead of failing the caller's transaction; which one it was is read back below. The delivery
+  // is normally in the inbox already (stored when it arrived); a caller without the inbox stores it here.
+  if (request.deliveryId !== undefined) {
+    await db.query(
+      `insert into loopwright.webhook_deliveries (delivery_id, event) values ($1, $2)
+       on conflict (delivery_id) do nothing`,
+      [request.deliveryId, request.event ?? request.trigger],
+    );
+  }
+  const { rows } = await db.query<TaskRow>(
+    `insert into ${T} (${columns}) values (${placeholders}) on conflict do nothing returning *`,
+    values,
+  );
   if (rows[0]) return { task: toTask(rows[0]), created: true };
   const existing = await findRequestedTask(db, request);
   if (existing) return { task: existing, created: false };
   if (request.number !== undefined && ONE_ACTIVE_PER_ISSUE_KINDS.includes(request.kind)) {
     const active = await activeTaskOn(db, request.repository, request.number);
     if (active !== undefined) throw new ActiveTaskError(active, request.repository, request.number);
-  }
-  if (request.deliveryId !== undefined) {
-    throw new Error(`webhook delivery ${request.deliveryId} was already handled without creating a task`);
   }
   throw new Error(
     `task not created: it conflicted with another task of ${request.repository} that ended meanwhile; submit it again`,

@@ -5,6 +5,7 @@ import { migrate } from "../store/migrate.ts";
 import { startQueue, type TaskQueue } from "../store/queue.ts";
 import { createTaskHandlers } from "../tasks/handlers.ts";
 import { detectSandboxMode } from "../workspace/sandbox.ts";
+import { startIntake } from "./intake-worker.ts";
 import { startWorker, type Worker } from "./worker.ts";
 
 export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
@@ -13,8 +14,8 @@ export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; st
 export type StartupPhaseListener = (phase: string) => void;
 
 /**
- * Opens the database from the settings, migrates it, starts the queue and a worker with every
- * task kind's handler; `stop()` undoes it all in order (running tasks get the grace period).
+ * Opens the database from the settings, migrates it, starts the queue, a worker with every
+ * task kind's handler and the intake of stored webhook deliveries; `stop()` undoes it all in order (running tasks get the grace period).
  * Meanwhile it checks the sandbox once, so the first task does not wait for that check and a
  * sandbox that does not work here is logged at start-up (tasks then fail saying why). Each phase
  * is logged with its duration, so a slow start says where the time goes.
@@ -52,11 +53,13 @@ export async function startWorkerRuntime(
         background: Math.max(1, Math.floor(settings.workerConcurrency / 2)),
       },
     });
+    const intake = await startIntake({ settings, db, queue, log });
     return {
       db,
       queue,
       worker,
       async stop() {
+        intake?.stop();
         await worker.stop();
         await queue.stop();
         await tasks.close();

@@ -227,7 +227,7 @@ describe("runAgent over a replayed transcript", () => {
     const { events, onEvent } = collect();
     const result = await runAgent({ model, runner, cwd, task: "Sleep", signal: controller.signal, onEvent });
     expect(result.outcome).toBe("aborted");
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(performance.now() - started).toBeLessThan(30_000);
     expect(events.at(-1)).toMatchObject({ type: "final", outcome: "aborted" });
   });
 

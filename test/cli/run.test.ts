@@ -13,7 +13,7 @@ async function loopwright(args: string[]): Promise<{ code: number; stdout: strin
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], {
       env,
-      timeout: 60_000,
+      timeout: 240_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

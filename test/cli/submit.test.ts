@@ -40,7 +40,27 @@ describe("loopwright submit with the embedded database", () => {
     // `loopwright task` shows the outcome from the same database.
     const shown = await runCli(["tasks"], { env: env() });
     expect(shown.output).toMatch(new RegExp(`succeeded +submit .* pushed agent/run-${id} \\(`));
-  }, 90_000);
+  }, 240_000);
+
+  it("--wait whose reader went away still finishes the task, never leaving it running", async () => {
+    const running = startCli(["submit", "--repo", remote, "--replay", fixSum, "--wait", "Make sum add."], {
+      env: env(),
+    });
+    // The reader closes its end after the first line, as `| head -1` does.
+    const firstLine = await new Promise<string>((resolve) =>
+      running.child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    running.child.stdout?.destroy();
+    const id = Number(/^task (\d+): /m.exec(firstLine)?.[1]);
+    expect(id).toBeGreaterThan(0);
+    expect(await running.exited).toBe(0);
+    const db = await openDatabase({ dataDir: path.join(root, "data", "db") });
+    try {
+      expect(await getTask(db, id)).toMatchObject({ status: "succeeded" });
+    } finally {
+      await db.close();
+    }
+  }, 240_000);
 
   it("--wait exits non-zero with the reason when the task fails", async () => {
     const { code, output } = await runCli(
@@ -51,7 +71,7 @@ describe("loopwright submit with the embedded database", () => {
     expect(output).toMatch(
       /loopwright submit: task \d+ failed: "nope" is neither a branch, a tag nor a commit id of /,
     );
-  }, 60_000);
+  }, 240_000);
 
   it("refuses to queue a task without --wait, and bad arguments, before touching the database", async () => {
     const noWait = await runCli(["submit", "--repo", remote, "Make sum add."], { env: env() });
@@ -66,7 +86,7 @@ describe("loopwright submit with the embedded database", () => {
     const ssh = await runCli(["submit", "--repo", "ssh://host/o/r", "--wait", "x"], { env: env() });
     expect(ssh.code).toBe(2);
     expect(ssh.output).toContain("must use https, http or file");
-  }, 30_000);
+  }, 240_000);
 });
 
 describe.skipIf(!serverUrl)("loopwright submit with DATABASE_URL (postgres)", () => {

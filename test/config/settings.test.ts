@@ -187,4 +187,36 @@ describe("loadSettings", () => {
   it("reports every bad variable at once", () => {
     expect(problemsOf({ PORT: "x", LOOPWRIGHT_API: "y" })).toHaveLength(2);
   });
+
+  it("reads the dashboard's settings: OAuth on the GitHub host, public URL, admins, metrics token", () => {
+    const plain = loadSettings({ PORT: "8080" }).web;
+    expect(plain).toMatchObject({
+      clientId: undefined,
+      publicUrl: "http://localhost:8080",
+      admins: [],
+      githubUrl: "https://github.com",
+    });
+    const enterprise = loadSettings({
+      GHE_HOST: "ghe.example.com",
+      GITHUB_CLIENT_ID: "Iv1.abc",
+      GITHUB_CLIENT_SECRET: "client-secret-value",
+      LOOPWRIGHT_URL: "https://loopwright.example.com/",
+      LOOPWRIGHT_ADMINS: " alice, bob ,,",
+      LOOPWRIGHT_METRICS_TOKEN: "scrape",
+    }).web;
+    expect(enterprise).toEqual({
+      clientId: "Iv1.abc",
+      clientSecret: "client-secret-value",
+      publicUrl: "https://loopwright.example.com",
+      admins: ["alice", "bob"],
+      metricsToken: "scrape",
+      githubUrl: "https://ghe.example.com",
+    });
+    const half = problemsOf({ GITHUB_CLIENT_ID: "Iv1.abc" });
+    expect(half).toHaveLength(1);
+    expect(half[0]).toContain("needs both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET");
+    expect(
+      problemsOf({ GITHUB_CLIENT_SECRET: "shh-secret", LOOPWRIGHT_URL: "ftp://x" }).join("\n"),
+    ).not.toContain("shh-secret");
+  });
 });

@@ -38,7 +38,7 @@ describe("/agent fix, end to end as processes", () => {
         payload: commentPayload(world, "/agent fix"),
       },
     );
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(202);
 
     const created = await world.github.waitFor("POST", /\/pulls$/, 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\nserver output:\n${server?.output()}`);

@@ -94,7 +94,7 @@ describe("webhooks on the real store", () => {
       expect(reply).toContain(`already working on this issue (task ${task!.id})`);
       expect(reply).toContain("Comment `/agent stop`");
     }
-  }, 60_000);
+  }, 240_000);
 
   it("returns the existing task when the same signed body comes again under a new delivery id", async () => {
     github(2, 0);
@@ -104,5 +104,5 @@ describe("webhooks on the real store", () => {
     await probot.receive({ id: "replayed", name: "issue_comment", payload } as never);
     const tasks = await listTasks(db, { repository: "Codertocat/Hello-World" });
     expect(tasks.filter((task) => task.number === 2)).toMatchObject([{ eventKey: "comment:9100" }]);
-  }, 60_000);
+  }, 240_000);
 });

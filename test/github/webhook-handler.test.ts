@@ -362,14 +362,23 @@ describe("webhook handlers", () => {
     expect(reply.isDone()).toBe(true);
   });
 
-  it("tells the user when starting fails on a GitHub error", async () => {
+  it("tells the user when starting fails on a GitHub error that will not pass", async () => {
     noConfigFile();
-    nock(API).get(`${REPO}/collaborators/Codertocat/permission`).reply(500, { message: "boom" });
+    nock(API).get(`${REPO}/collaborators/Codertocat/permission`).reply(422, { message: "boom" });
     const reply = nock(API)
       .post(`${REPO}/issues/1/comments`, (body) => body.body.includes("something went wrong while starting"))
       .reply(201, { id: 10, body: "", html_url: "" });
     await receive("issue_comment", comment("/agent fix"));
     expect(store.submitted).toEqual([]);
     expect(reply.isDone()).toBe(true);
+  });
+
+  it("throws a GitHub outage on, for the intake to retry, and says nothing yet", async () => {
+    noConfigFile();
+    nock(API).get(`${REPO}/collaborators/Codertocat/permission`).reply(503, { message: "down" });
+    await expect(receive("issue_comment", comment("/agent fix"))).rejects.toThrow(
+      /GitHub had an error \(503\)/,
+    );
+    expect(store.submitted).toEqual([]);
   });
 });

@@ -19,6 +19,16 @@ export type FakeRoute = {
   reply: (request: RecordedRequest, match: RegExpMatchArray) => FakeReply | Promise<FakeReply>;
 };
 
+/** A fault to inject: the next `times` requests matching answer `reply` (or hang while `hang` is pending). */
+export type FakeFault = {
+  method: string;
+  path: RegExp;
+  times: number;
+  reply?: FakeReply;
+  /** Holds matching requests unanswered until it settles (a hung GitHub). */
+  hang?: Promise<unknown>;
+};
+
 export type FakeGitHub = {
   /** The host:port to give Probot as GHE_HOST (with GHE_PROTOCOL=http). */
   host: string;
@@ -27,6 +37,8 @@ export type FakeGitHub = {
   requests: RecordedRequest[];
   /** Routes added later take precedence, so a test can override a default. */
   route(route: FakeRoute): void;
+  /** Makes matching requests fail (or hang) before any route answers them; faults are used up in order. */
+  fail(fault: FakeFault): void;
   /** Resolves with the first recorded request matching (and passing `where`), waiting up to `timeoutMs`. */
   waitFor(
     method: string,
@@ -47,6 +59,7 @@ export type FakeGitHub = {
  */
 export async function startFakeGitHub(): Promise<FakeGitHub> {
   const routes: FakeRoute[] = [];
+  const faults: FakeFault[] = [];
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => void>();
 
@@ -73,6 +86,17 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     };
     requests.push(recorded);
     for (const wake of waiters) wake();
+    const fault = faults.find(
+      (candidate) => candidate.times > 0 && candidate.method === recorded.method && candidate.path.test(path),
+    );
+    if (fault) {
+      fault.times -= 1;
+      if (fault.hang) await fault.hang.catch(() => {});
+      const reply = fault.reply ?? { status: 502, body: { message: "Bad Gateway (injected)" } };
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+      res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+      return;
+    }
     for (const route of [...routes].reverse()) {
       const match = route.method === recorded.method ? path.match(route.path) : null;
       if (!match) continue;
@@ -94,7 +118,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     baseUrl: `http://127.0.0.1:${port}/api/v3`,
     requests,
     route: (route) => routes.push(route),
-    waitFor(method, path, timeoutMs = 30_000, where = () => true) {
+    fail: (fault) => faults.push(fault),
+    waitFor(method, path, timeoutMs = 120_000, where = () => true) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = requests.find(

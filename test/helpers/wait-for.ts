@@ -1,7 +1,7 @@
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
+  timeoutMs = 120_000,
   what = "condition",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

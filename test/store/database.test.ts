@@ -58,7 +58,7 @@ describe("embedded database lock", () => {
     }
     const afterClose = await openInOtherProcess(dataDir);
     expect(afterClose.output.trim()).toBe("opened");
-  }, 60_000);
+  }, 240_000);
 
   it("takes over a lock left by a process that died", async () => {
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "lw-db-")), "db");

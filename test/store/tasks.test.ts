@@ -61,12 +61,18 @@ describe.each(databaseKinds)("tasks, steps and the queue (%s)", (kind) => {
     expect(await queue.submit(request)).toMatchObject({ created: false, task: { id: results[0]!.task.id } });
   });
 
-  it("records deliveries that start no task once", async () => {
-    expect(await recordDelivery(db, "delivery-no-task", "push")).toBe(true);
-    expect(await recordDelivery(db, "delivery-no-task", "push")).toBe(false);
-    await expect(
-      createTask(db, { kind: "fix", repository: "o/r", trigger: "comment", deliveryId: "delivery-no-task" }),
-    ).rejects.toThrow(/already handled without creating a task/);
+  it("records deliveries once, and a stored delivery makes at most one task", async () => {
+    expect(await recordDelivery(db, "delivery-stored-first", "issue_comment")).toBe(true);
+    expect(await recordDelivery(db, "delivery-stored-first", "issue_comment")).toBe(false);
+    const request = {
+      kind: "fix",
+      repository: "o/r",
+      trigger: "comment",
+      deliveryId: "delivery-stored-first",
+    };
+    const first = await createTask(db, request);
+    expect(first.created).toBe(true);
+    expect(await createTask(db, request)).toMatchObject({ created: false, task: { id: first.task.id } });
   });
 
   it("routes review work to the background lane", async () => {

@@ -30,7 +30,7 @@ describe("how a fix task ends when it does not open a pull request", () => {
     });
 
     expect(abortedAt).toBeGreaterThan(0);
-    expect(Date.now() - abortedAt).toBeLessThan(5_000);
+    expect(Date.now() - abortedAt).toBeLessThan(30_000);
     expect(outcome.status).toBe("cancelled");
     const comment = world().progressComment();
     expect(comment).toContain("⏹️ Stopped");
@@ -203,7 +203,7 @@ describe("how a fix task ends when it does not open a pull request", () => {
     // Outside code, every <details> is closed; the output's own "</details>" stays inert.
     expect(body).toContain("line 1 </details> ```` @ann");
     expect(balancedDetails(body)).toBe(true);
-  }, 60_000);
+  }, 240_000);
 });
 
 /** Opened and closed <details> tags outside code fences match, as GitHub would nest them. */

@@ -113,7 +113,7 @@ describe.each(databaseKinds)("submit task kind through a worker (%s)", (kind) =>
       "nothing changed: the agent finished without changing any file. Its answer: sum.js already looks right to me; I changed nothing.",
     );
     expect(git(remote, "branch", "--list", `agent/run-${task.id}`)).toBe("");
-  }, 60_000);
+  }, 240_000);
 
   it("fails with a clear message on bad input, an unknown ref or a replay that runs out", async () => {
     const malformed = await submitAndWait({ repo: "relative/repo", prompt: " ", replay: "t.jsonl" });

@@ -101,7 +101,7 @@ describe.skipIf(!serverUrl)("worker processes (postgres)", () => {
     processes.push(...workers);
     const tasks = await Promise.all(Array.from({ length: 30 }, (_, i) => submitSleep(50, `procs/r${i % 5}`)));
     for (const task of tasks) {
-      await waitFor(async () => (await getTask(db, task.id))?.status === "succeeded", 30_000);
+      await waitFor(async () => (await getTask(db, task.id))?.status === "succeeded", 120_000);
     }
     const pids = new Set<unknown>();
     for (const task of tasks) {
@@ -114,5 +114,5 @@ describe.skipIf(!serverUrl)("worker processes (postgres)", () => {
     expect(pids.size).toBe(2);
     for (const worker of workers) worker.child.kill("SIGTERM");
     expect(await Promise.all(workers.map((worker) => worker.exited))).toEqual([0, 0]);
-  }, 60_000);
+  }, 240_000);
 });

@@ -43,7 +43,7 @@ describe("runGit", () => {
         timeoutMs: 500,
       }),
     ).rejects.toThrow(/git ls-remote failed on acme\/app \(timed out after 500 ms\)/);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it("stops at an abort signal", async () => {

@@ -158,7 +158,7 @@ function setEnv(values: Record<string, string>): () => void {
   };
 }
 
-describe("host-side git", { timeout: 60_000 }, () => {
+describe("host-side git", { timeout: 240_000 }, () => {
   it("reads only its own command-line settings, and outside any repository unless told where", async () => {
     const restore = setEnv({ HOME: root, XDG_CONFIG_HOME: root });
     writeFileSync(path.join(root, ".gitconfig"), hostileConfig("home"));

@@ -504,7 +504,7 @@ describe.skipIf(skipEndToEnd)("the network gate through bubblewrap", () => {
     await new Promise((resolve) => hostServer.close(resolve));
   });
 
-  it.skipIf(skipRegistry)("reaches an allowed registry on the internet", { timeout: 60_000 }, async () => {
+  it.skipIf(skipRegistry)("reaches an allowed registry on the internet", { timeout: 240_000 }, async () => {
     const result = await curlInSandbox(internetGate, [
       "-o",
       "/dev/null",
@@ -517,7 +517,7 @@ describe.skipIf(skipEndToEnd)("the network gate through bubblewrap", () => {
   });
 
   it("carries plain and CONNECT requests from the sandbox to an allowed host", {
-    timeout: 60_000,
+    timeout: 240_000,
   }, async () => {
     const plain = await curlInSandbox(localGate, ["http://public.test/plain"]);
     expect(plain.exitCode).toBe(0);
@@ -532,7 +532,7 @@ describe.skipIf(skipEndToEnd)("the network gate through bubblewrap", () => {
     ]);
   });
 
-  it("cannot reach the host's loopback, directly or through the gate", { timeout: 60_000 }, async () => {
+  it("cannot reach the host's loopback, directly or through the gate", { timeout: 240_000 }, async () => {
     const direct = await curlInSandbox(internetGate, ["--noproxy", "*", `http://127.0.0.1:${hostPort}/`]);
     expect(direct.exitCode).toBe(7); // could not connect: nothing listens on the sandbox's own loopback
     expect(direct.stdout).not.toContain("the host answered");
@@ -554,7 +554,7 @@ describe.skipIf(skipEndToEnd)("the network gate through bubblewrap", () => {
     expect(rebound.stdout).toMatch(/\n403$/);
   });
 
-  it("refuses a host that is not allowed", { timeout: 60_000 }, async () => {
+  it("refuses a host that is not allowed", { timeout: 240_000 }, async () => {
     const result = await curlInSandbox(internetGate, [
       "-o",
       "/dev/null",

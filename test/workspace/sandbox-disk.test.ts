@@ -103,5 +103,5 @@ describe.skipIf(!bwrapWorks)("the workspace's disk budget while commands run", (
     );
     expect(result.isError).toBe(true);
     expect(result.limit).toMatch(/files and folders, over its limit of 2000/);
-  }, 60_000);
+  }, 240_000);
 });

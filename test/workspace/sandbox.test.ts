@@ -221,7 +221,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
   it("ends `sleep 1000` at the timeout with 124", async () => {
     const result = await run(["sleep", "1000"], 500);
     expect(result).toMatchObject({ exitCode: 124, timedOut: true });
-    expect(result.durationMs).toBeLessThan(3000);
+    expect(result.durationMs).toBeLessThan(20_000);
   });
 
   it("kills the tree when aborted", async () => {
@@ -237,7 +237,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
         signal: controller.signal,
       }),
     ).rejects.toThrow("task cancelled");
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(await survivors(`sleep\0${marker}`)).toBe(0);
   });
 
@@ -282,7 +282,7 @@ describe.skipIf(!bwrapWorks)("bwrap sandbox", () => {
       timeoutMs: 2000,
     });
     expect(result).toMatchObject({ exitCode: 124, timedOut: true });
-    expect(Date.now() - started).toBeLessThan(6000);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(await survivors(marker)).toBe(0);
     expect((await run(["echo", "still fine"])).output).toBe("still fine\n");
   });

@@ -1,0 +1,64 @@
+import { createServer } from "node:http";
+import { loadSettings } from "../config/settings.ts";
+import { createLogger } from "../logger.ts";
+import { databaseOptions, openDatabase } from "../store/database.ts";
+import { migrate } from "../store/migrate.ts";
+import { createWebHandlers } from "../web/web-handlers.ts";
+import { defineCommand, UsageError } from "./command.ts";
+import { waitForShutdownSignal } from "./signals.ts";
+
+export const webCommand = defineCommand({
+  name: "web",
+  usage: `
+Usage: loopwright web
+
+Serves only the dashboard (/dashboard), its JSON API (/api/v1/) and /metrics on HOST:PORT, against
+the PostgreSQL database of DATABASE_URL (reads from DATABASE_READ_URL when set). Use it to run the
+dashboard apart from the webhook servers and workers; 'loopwright serve' serves the same pages
+itself. Sign-in needs the App's GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (see docs/dashboard.md).
+Stops cleanly on SIGINT or SIGTERM.`,
+  options: {},
+  async run() {
+    const settings = loadSettings();
+    if (!settings.database.url) {
+      throw new UsageError(
+        "DATABASE_URL is not set: 'loopwright web' reads a PostgreSQL database; with the embedded one, 'loopwright serve' serves the dashboard",
+      );
+    }
+    const log = createLogger(settings);
+    const shutdown = waitForShutdownSignal();
+    const db = await openDatabase(databaseOptions(settings));
+    try {
+      await migrate(db);
+      const web = createWebHandlers(settings, log, () => ({ db }), undefined);
+      const server = createServer(async (request, response) => {
+        web.observeRequest(request, response);
+        try {
+          for (const handler of web.handlers) if (await handler(request, response)) return;
+          if ((request.url ?? "").split("?")[0] === "/ping") {
+            response.writeHead(200, { "content-type": "text/plain" }).end("PONG");
+            return;
+          }
+          response.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
+        } catch (error) {
+          log.error({ err: error }, "request failed");
+          if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+          response.end("Something went wrong; the server log has the details\n");
+        }
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(settings.server.port, settings.server.host, resolve);
+      });
+      log.info(`dashboard listening on http://${settings.server.host}:${settings.server.port}/dashboard`);
+      const signal = await shutdown;
+      log.info({ signal }, "stopping");
+      web.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    } finally {
+      await db.close();
+    }
+    return 0;
+  },
+});
