@@ -31,9 +31,10 @@ export async function measureDisk(folder: string): Promise<DiskUsage> {
 export type DiskBudget = { maxBytes: number; maxEntries: number };
 
 /**
- * Checks a folder against its budget while a command runs: at once, then every `intervalMs` (at
- * least ten times as long as a measurement takes, so large trees are not re-read constantly).
- * Calls `onExceeded` once with the reason, then stops watching.
+ * Checks a folder against its budget while a command runs: after `intervalMs`, then every
+ * `intervalMs` (at least ten times as long as a measurement takes, so large trees are not re-read
+ * constantly). A command shorter than the interval costs nothing; what it wrote is seen by the next
+ * command's watch. Calls `onExceeded` once with the reason, then stops watching.
  *
  * @example
  * const stop = watchDisk(workspace, { maxBytes: 2 ** 32, maxEntries: 500_000 }, (why) => kill(why));
@@ -60,7 +61,7 @@ export function watchDisk(
     const took = performance.now() - started;
     timer = setTimeout(check, Math.max(intervalMs, 10 * took));
   };
-  void check();
+  timer = setTimeout(check, intervalMs);
   return () => {
     stopped = true;
     clearTimeout(timer);
