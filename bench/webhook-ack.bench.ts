@@ -14,8 +14,8 @@ import type { BenchSection } from "./run.ts";
 const RATES = [1, 50, 200];
 const SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 10);
 
-/** `/agent help` on an issue: the handlers read the config and the sender's permission, then reply. */
-const helpComment = (world: GitHubWorld) => commentPayload(world, "/agent help");
+/** A plain comment on an issue (no command): the handlers read the repository's config, then ignore it. */
+const plainComment = (world: GitHubWorld) => commentPayload(world, "Thanks, looks good to me.");
 
 /**
  * The baseline, measured in the same run: Probot's own webhook middleware with Loopwright's
@@ -41,7 +41,11 @@ async function synchronousBaseline(world: GitHubWorld): Promise<{ url: string; c
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -75,7 +79,7 @@ export default async function (): Promise<BenchSection> {
         rate,
         seconds: SECONDS,
         event: "issue_comment",
-        payload: helpComment(world),
+        payload: plainComment(world),
       });
     const baseline = await synchronousBaseline(world);
     const baselineP50 = new Map<number, number>();
@@ -143,7 +147,7 @@ export default async function (): Promise<BenchSection> {
   return {
     title: "Webhook acknowledgement: the inbox against handlers awaited on the request path",
     markdown: [
-      `Signed \`issue_comment\` deliveries (\`/agent help\`) for ${SECONDS} s at each rate (autocannon), against a fake GitHub on loopback; latency of the HTTP answer in ms. "before" is Probot's middleware with Loopwright's handlers awaited before the answer (config read, permission check, reply), the way \`serve\` answered before the inbox; the inbox only verifies, stores and enqueues. Ratio: before p50 / inbox p50 at the same rate.`,
+      `Signed \`issue_comment\` deliveries (a plain comment, no command) for ${SECONDS} s at each rate (autocannon), against a fake GitHub on loopback; latency of the HTTP answer in ms. "before" is Probot's middleware with Loopwright's handlers awaited before the answer (here: the config read), the way \`serve\` answered before the inbox; the inbox only verifies, stores and enqueues. Ratio: before p50 / inbox p50 at the same rate.`,
       "",
       "| path | rate | sent | 2xx | p50 | p99 | faster than before (p50) |",
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
