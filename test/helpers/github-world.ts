@@ -216,6 +216,8 @@ export async function startGitHubWorld(options: {
   };
 }
 
+let nextWebhookCommentId = 5_000_000;
+
 /**
  * An `issue_comment.created` payload for an issue (#1 unless told) of the world's repository, cloned
  * from its bare remote. Every issue number exists in the fake GitHub, with the same title and body.
@@ -223,6 +225,8 @@ export async function startGitHubWorld(options: {
 export function commentPayload(world: GitHubWorld, body: string, issue = 1): Payload {
   const payload = webhookExample("issue_comment", "created");
   payload.comment.body = body;
+  // A comment of its own per call: a command's identity is its comment (one task per comment).
+  payload.comment.id = nextWebhookCommentId++;
   payload.issue.number = issue;
   payload.installation = { id: INSTALLATION_ID, node_id: "test" };
   payload.repository.clone_url = world.remote;
