@@ -1,8 +1,6 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { loadSettings } from "../config/settings.ts";
 import { createLogger } from "../logger.ts";
-import { defaultAllowedHosts } from "../workspace/network-policy.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
@@ -39,7 +37,7 @@ Put -- before the command so its own options are not read as loopwright's.`,
       mode: settings.sandbox,
       workspace,
       network: values.network ?? false,
-      allowedHosts: values["allow-host"] ?? defaultAllowedHosts(await readdir(workspace).catch(() => [])),
+      allowedHosts: values["allow-host"],
       log,
     });
     const result = await sandbox.run({ argv: positionals, cwd: workspace, timeoutMs });

@@ -1,4 +1,3 @@
-import { readdir } from "node:fs/promises";
 import type { AgentEvent } from "../agent/events.ts";
 import { type AgentBudget, type AgentResult, runAgent } from "../agent/loop.ts";
 import type { ModelClient } from "../agent/model.ts";
@@ -9,7 +8,6 @@ import type { Logger } from "../logger.ts";
 import { redactSecrets } from "../redact.ts";
 import type { TaskContext } from "../worker/task-handler.ts";
 import { type ChangedFile, commitChanges, type Identity, pushBranch } from "../workspace/commit-push.ts";
-import { defaultAllowedHosts } from "../workspace/network-policy.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
 import type { WorkspaceRequest, Workspaces } from "../workspace/workspace.ts";
 
@@ -25,7 +23,7 @@ export type SandboxConfig = {
   /** The repository's setup command (e.g. `npm ci`), run with the gated network before the agent starts. */
   setup: string | null;
   env: Record<string, string>;
-  /** Hosts the network gate allows; empty: the package registries of the ecosystems found at the root. */
+  /** Hosts the network gate allows; empty: the sandbox's default (the registries found at the root). */
   allowedHosts?: string[];
   /** The largest file a command may write, and what the workspace may hold in all. */
   fileBytes?: number;
@@ -139,15 +137,12 @@ export async function runAgentSession(
     payload: { branch: workspace.branch, baseSha: workspace.baseSha, fromSpare: workspace.fromSpare },
   });
 
-  const allowedHosts = request.sandbox.allowedHosts?.length
-    ? request.sandbox.allowedHosts
-    : defaultAllowedHosts(await readdir(workspace.path));
   await using sandbox = await createSandbox({
     mode: deps.settings.sandbox,
     workspace: workspace.path,
     workspaceOwnership: "keep",
     network: request.sandbox.network,
-    allowedHosts,
+    allowedHosts: request.sandbox.allowedHosts,
     env: request.sandbox.env,
     readOnlyPaths: [workspace.sharedObjects],
     limits: {

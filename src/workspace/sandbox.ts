@@ -13,6 +13,7 @@ import {
 } from "../agent/command-runner.ts";
 import type { Logger } from "../logger.ts";
 import { type NetworkGate, openNetworkGate } from "./network-gate.ts";
+import { defaultAllowedHosts } from "./network-policy.ts";
 import { once } from "./once.ts";
 import {
   bwrapArguments,
@@ -40,7 +41,10 @@ export type SandboxOptions = {
   workspace: string;
   /** Whether the agent's commands may use the network (through the gate; the setup command always may). */
   network?: boolean;
-  /** Hosts the network gate lets commands reach (e.g. the package registries). */
+  /**
+   * Hosts the network gate lets commands reach; empty or absent: the package registries of the
+   * ecosystems found at the workspace's root when the sandbox is created.
+   */
   allowedHosts?: string[];
   /** Non-secret variables from the repository config, added to the minimal environment. */
   env?: Record<string, string>;
@@ -245,7 +249,7 @@ function launchFileServer(shape: SandboxShape) {
   return () => {
     const full =
       shape.mode === "bwrap"
-        ? bwrapCommand({ ...shape }, argv, shape.workspace)
+        ? bwrapCommand(shape, argv, shape.workspace)
         : [...limitArguments(shape.limits, { mode: "none", identity: shape.identity }), ...argv];
     const inputs = shape.mode === "bwrap" ? bwrapDataFiles(shape) : [];
     const [program, ...args] = full as [string, ...string[]];
@@ -327,15 +331,17 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const giveBack =
     mode === "bwrap" && shape.identity ? await lendFolder(workspace, shape.identity) : async () => {};
   const files = new SandboxFiles(launchFileServer(shape));
+  // Read before any command runs: files the model adds later must not widen the allowlist.
+  const allowedHosts = options.allowedHosts?.length
+    ? options.allowedHosts
+    : defaultAllowedHosts(await readdir(workspace));
   let gate: Promise<NetworkGate> | undefined;
   let openedGate: NetworkGate | undefined;
   const openGate = () => {
-    gate ??= openNetworkGate({ allowedHosts: options.allowedHosts ?? [], log: options.log }).then(
-      (opened) => {
-        openedGate = opened;
-        return opened;
-      },
-    );
+    gate ??= openNetworkGate({ allowedHosts, log: options.log }).then((opened) => {
+      openedGate = opened;
+      return opened;
+    });
     return gate;
   };
   let limitCrossed: string | undefined;

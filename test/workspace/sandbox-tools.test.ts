@@ -111,6 +111,32 @@ describe.skipIf(!bwrapWorks)("the file tools run inside the sandbox", () => {
     rmSync(path.join(workspace, ".git"), { recursive: true, force: true });
   });
 
+  it("cannot widen the network allowlist by adding an ecosystem's file once the sandbox exists", async () => {
+    const root = path.join(scratch, "allowlist");
+    mkdirSync(root);
+    writeFileSync(path.join(root, "package.json"), "{}\n");
+    await using online = await createSandbox({
+      mode: "bwrap",
+      workspace: root,
+      network: true,
+      workspaceOwnership: "keep",
+    });
+    await online.run({ argv: ["bash", "-c", "echo 'module x' > go.mod"], cwd: root, timeoutMs: 10_000 });
+    const result = await online.run({
+      argv: ["bash", "-c", "curl -sS -o /dev/null -w '%{http_code}' https://proxy.golang.org/"],
+      cwd: root,
+      timeoutMs: 30_000,
+    });
+    expect(result.output).not.toContain("200");
+    expect(online.networkDecisions()).toEqual([
+      expect.objectContaining({
+        host: "proxy.golang.org",
+        allowed: false,
+        reason: expect.stringMatching(/not in sandbox.allowed_hosts/),
+      }),
+    ]);
+  });
+
   it("runs as an unprivileged uid without capabilities: no setuid-root file can be made", async () => {
     const result = await shell(
       "cp /bin/bash ./rootshell && chmod 4755 ./rootshell; grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status; id -u; cat /etc/shadow | head -c 20",
