@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApplicationFunction, Probot, run, Server } from "probot";
 import type { Settings } from "./config/settings.ts";
-import { RedactingOctokit } from "./github/redacting-octokit.ts";
+import { fetchWithTimeout, LoopwrightOctokit } from "./github/octokit.ts";
 import type { Logger } from "./logger.ts";
 
 /** An extra HTTP route: returns true when it answered the request. */
@@ -49,7 +49,8 @@ export async function startServer(
       secret: webhookSecret,
       baseUrl,
       log,
-      Octokit: RedactingOctokit,
+      Octokit: LoopwrightOctokit,
+      request: { fetch: fetchWithTimeout(settings.github.requestTimeoutMs) },
     }),
   });
   for (const handler of handlers) server.addHandler(handler);

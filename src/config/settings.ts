@@ -79,6 +79,8 @@ const environmentSchema = z.object({
   LOOPWRIGHT_API: enumWithDefault(["responses", "chat"], "responses"),
   LOOPWRIGHT_REASONING_EFFORT: enumWithDefault(["minimal", "low", "medium", "high"], "medium"),
   LOOPWRIGHT_CONTEXT_WINDOW: integerInRange(0, 10_000_000, 0),
+  LOOPWRIGHT_MODEL_TIMEOUT_SECONDS: integerInRange(1, 3600, 600),
+  LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS: integerInRange(1, 600, 30),
   LOOPWRIGHT_SANDBOX: enumWithDefault(["auto", "bwrap", "none"], "auto"),
   LOOPWRIGHT_WORKER_CONCURRENCY: integerInRange(1, 64, 2),
   LOOPWRIGHT_CACHE_MAX_MB: integerInRange(64, 1_048_576, 10_240),
@@ -101,6 +103,8 @@ export type Settings = {
     webhookPath: string;
     /** REST API root: https://api.github.com, or the GitHub Enterprise Server's /api/v3. */
     baseUrl: string;
+    /** How long one attempt of a GitHub API request may take before it is retried or fails. */
+    requestTimeoutMs: number;
   };
   server: { host: string; port: number };
   nodeEnv: string;
@@ -113,6 +117,8 @@ export type Settings = {
     reasoningEffort: "minimal" | "low" | "medium" | "high";
     /** Overrides the model's known context window (tokens), e.g. for a local model; undefined: known value. */
     contextWindow: number | undefined;
+    /** How long one model request may take (a hung answer ends the task with a timeout, not a hang). */
+    timeoutMs: number;
   };
   database: { url: string | undefined; readUrl: string | undefined };
   dataDir: string;
@@ -229,6 +235,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       webhookSecret: data.WEBHOOK_SECRET,
       webhookPath: data.WEBHOOK_PATH,
       baseUrl: data.GHE_HOST ? `${data.GHE_PROTOCOL}://${data.GHE_HOST}/api/v3` : "https://api.github.com",
+      requestTimeoutMs: data.LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS * 1000,
     },
     server: { host: data.HOST, port: data.PORT },
     nodeEnv: data.NODE_ENV,
@@ -240,6 +247,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       api: data.LOOPWRIGHT_API,
       reasoningEffort: data.LOOPWRIGHT_REASONING_EFFORT,
       contextWindow: data.LOOPWRIGHT_CONTEXT_WINDOW === 0 ? undefined : data.LOOPWRIGHT_CONTEXT_WINDOW,
+      timeoutMs: data.LOOPWRIGHT_MODEL_TIMEOUT_SECONDS * 1000,
     },
     database: { url: data.DATABASE_URL, readUrl: data.DATABASE_READ_URL },
     dataDir: data.LOOPWRIGHT_DATA_DIR,

@@ -5,7 +5,7 @@ import { rememberSecret } from "../redact.ts";
 import type { Identity } from "../workspace/commit-push.ts";
 import type { GitHubClient } from "./client.ts";
 import { withGitHubErrors } from "./errors.ts";
-import { RedactingOctokit } from "./redacting-octokit.ts";
+import { fetchWithTimeout, LoopwrightOctokit } from "./octokit.ts";
 
 /** An installation's API client and its short-lived token (for one git fetch or push). */
 export type InstallationAccess = { octokit: GitHubClient; token: string };
@@ -40,7 +40,8 @@ export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger)
     privateKey,
     baseUrl,
     log: log.child({ name: "github" }),
-    Octokit: RedactingOctokit,
+    Octokit: LoopwrightOctokit,
+    request: { fetch: fetchWithTimeout(settings.github.requestTimeoutMs) },
   });
   let identity: Promise<Identity> | undefined;
   return {

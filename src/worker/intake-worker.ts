@@ -3,7 +3,7 @@ import type { Settings } from "../config/settings.ts";
 import type { GitHubClient } from "../github/client.ts";
 import { processDelivery } from "../github/intake.ts";
 import { askForMissedDeliveries } from "../github/missed-deliveries.ts";
-import { RedactingOctokit } from "../github/redacting-octokit.ts";
+import { fetchWithTimeout, LoopwrightOctokit } from "../github/octokit.ts";
 import { storeWebhookDependencies } from "../github/store-dependencies.ts";
 import { createApp } from "../index.ts";
 import type { Logger } from "../logger.ts";
@@ -48,7 +48,8 @@ export async function startIntake(options: {
     secret: webhookSecret ?? "development",
     baseUrl,
     log: log.child({ name: "intake" }),
-    Octokit: RedactingOctokit,
+    Octokit: LoopwrightOctokit,
+    request: { fetch: fetchWithTimeout(settings.github.requestTimeoutMs) },
   });
   await probot.load(createApp(storeWebhookDependencies(db, queue)));
   const { boss } = queue;

@@ -25,6 +25,7 @@ describe("loadSettings", () => {
       webhookSecret: undefined,
       webhookPath: "/api/github/webhooks",
       baseUrl: "https://api.github.com",
+      requestTimeoutMs: 30_000,
     });
     expect(settings.server).toEqual({ host: "localhost", port: 3000 });
     expect(settings.model).toEqual({
@@ -34,6 +35,7 @@ describe("loadSettings", () => {
       api: "responses",
       reasoningEffort: "medium",
       contextWindow: undefined,
+      timeoutMs: 600_000,
     });
     expect(settings.database).toEqual({ url: undefined, readUrl: undefined });
     expect(settings.dataDir).toBe(path.resolve(".loopwright"));
@@ -69,6 +71,8 @@ describe("loadSettings", () => {
       LOOPWRIGHT_API: "chat",
       LOOPWRIGHT_REASONING_EFFORT: "high",
       LOOPWRIGHT_CONTEXT_WINDOW: "32768",
+      LOOPWRIGHT_MODEL_TIMEOUT_SECONDS: "90",
+      LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS: "10",
       LOOPWRIGHT_SANDBOX: "none",
       LOOPWRIGHT_WORKER_CONCURRENCY: "8",
       LOOPWRIGHT_CACHE_MAX_MB: "2048",
@@ -78,6 +82,7 @@ describe("loadSettings", () => {
     expect(settings.github.webhookSecret).toBe("s3cret");
     expect(settings.github.webhookPath).toBe("/hooks");
     expect(settings.github.baseUrl).toBe("http://github.example.com/api/v3");
+    expect(settings.github.requestTimeoutMs).toBe(10_000);
     expect(settings.server).toEqual({ host: "0.0.0.0", port: 8080 });
     expect(settings.nodeEnv).toBe("production");
     expect(settings.logLevel).toBe("debug");
@@ -88,6 +93,7 @@ describe("loadSettings", () => {
       api: "chat",
       reasoningEffort: "high",
       contextWindow: 32768,
+      timeoutMs: 90_000,
     });
     expect(settings.database).toEqual({
       url: "postgres://postgres@127.0.0.1:5432/test",

@@ -10,6 +10,8 @@ export type RecordedRequest = {
   headers: IncomingMessage["headers"];
   /** Milliseconds since epoch when the request arrived. */
   receivedAt: number;
+  /** The status it was answered with; absent while unanswered. */
+  status?: number;
 };
 export type FakeReply = { status: number; body?: unknown; headers?: Record<string, string> };
 export type FakeRoute = {
@@ -93,6 +95,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       fault.times -= 1;
       if (fault.hang) await fault.hang.catch(() => {});
       const reply = fault.reply ?? { status: 502, body: { message: "Bad Gateway (injected)" } };
+      recorded.status = reply.status;
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
       return;
@@ -101,6 +104,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       const match = route.method === recorded.method ? path.match(route.path) : null;
       if (!match) continue;
       const reply = await route.reply(recorded, match);
+      recorded.status = reply.status;
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
       return;

@@ -3,6 +3,18 @@ import type { AddressInfo } from "node:net";
 
 export type FakeModelTurn = { output: unknown[]; usage?: Record<string, unknown> };
 
+/**
+ * A fault for the next `times` requests, before any scripted turn is taken: an HTTP error `reply`,
+ * a hang while `hang` is pending, or an answer whose `output` stands in for the turn (a malformed
+ * tool call, an empty answer) without using it up.
+ */
+export type FakeModelFault = {
+  times: number;
+  reply?: { status: number; body?: unknown; headers?: Record<string, string> };
+  hang?: Promise<unknown>;
+  output?: unknown[];
+};
+
 export type FakeOpenAI = {
   /** For OPENAI_BASE_URL. */
   baseUrl: string;
@@ -10,6 +22,8 @@ export type FakeOpenAI = {
   requests: Record<string, unknown>[];
   /** Milliseconds since epoch of each request's arrival. */
   arrivals: number[];
+  /** Makes the next requests fail, hang or answer oddly; faults are used up in order. */
+  fail(fault: FakeModelFault): void;
   close(): Promise<void>;
 };
 
@@ -27,6 +41,7 @@ export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenA
   const requests: Record<string, unknown>[] = [];
   const arrivals: number[] = [];
   const turnsTaken = new Map<unknown, number>();
+  const faults: FakeModelFault[] = [];
   const server: Server = createServer(async (req, res) => {
     arrivals.push(Date.now());
     const chunks: Buffer[] = [];
@@ -42,9 +57,17 @@ export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenA
     }
     const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
     requests.push(body);
+    const fault = faults.find((candidate) => candidate.times > 0);
+    if (fault) fault.times -= 1;
+    if (fault?.hang) await fault.hang.catch(() => {});
+    if (fault?.reply) {
+      res.writeHead(fault.reply.status, { "content-type": "application/json", ...fault.reply.headers });
+      res.end(fault.reply.body === undefined ? "" : JSON.stringify(fault.reply.body));
+      return;
+    }
     const taken = turnsTaken.get(body.prompt_cache_key) ?? 0;
-    turnsTaken.set(body.prompt_cache_key, taken + 1);
-    const turn = turns[taken];
+    const turn: FakeModelTurn | undefined = fault?.output ? { output: fault.output } : turns[taken];
+    if (!fault?.output) turnsTaken.set(body.prompt_cache_key, taken + 1);
     if (!turn) {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(
@@ -84,6 +107,7 @@ export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenA
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     arrivals,
+    fail: (fault) => faults.push(fault),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -41,6 +41,8 @@ export type GitHubWorld = {
   openai: FakeOpenAI;
   privateKey: string;
   webhookSecret: string;
+  /** The current text of every comment on an issue or PR, oldest first (as edited since). */
+  commentsOn(issue: number): string[];
   /** The environment for `loopwright serve` against the fakes. */
   env(extra?: Record<string, string>): Record<string, string>;
   close(): Promise<void>;
@@ -192,6 +194,8 @@ export async function startGitHubWorld(options: {
     openai,
     privateKey,
     webhookSecret,
+    commentsOn: (issue) =>
+      [...comments.values()].filter((comment) => comment.issue === issue).map((comment) => comment.body),
     env(extra = {}) {
       return {
         APP_ID: "1",

@@ -43,6 +43,8 @@ export type ModelSettings = {
   name: string;
   reasoningEffort: NonNullable<ModelOptions["reasoningEffort"]>;
   contextWindow: number | undefined;
+  /** One request's time limit (ms); the adapter's default when absent. */
+  timeoutMs?: number;
 };
 
 /**
@@ -62,5 +64,6 @@ export function createModelFromSettings(
     baseUrl: settings.baseUrl,
     reasoningEffort: overrides.reasoningEffort ?? settings.reasoningEffort,
     contextWindow: settings.contextWindow,
+    timeoutMs: settings.timeoutMs,
   });
 }
