@@ -2,7 +2,9 @@ import { loadSettings } from "../config/settings.ts";
 import { webhookInboxHandler } from "../github/webhook-inbox.ts";
 import { createLogger } from "../logger.ts";
 import { startServer } from "../server.ts";
-import { acceptDelivery } from "../store/inbox.ts";
+import { groupCommit } from "../store/group-commit.ts";
+import { acceptDeliveries } from "../store/inbox.ts";
+import { urgently } from "../store/pglite-scheduler.ts";
 import { createLocalToken, writeLocalToken } from "../web/local-token.ts";
 import { createReadiness, readinessHandler } from "../web/readiness.ts";
 import { createWebHandlers } from "../web/web-handlers.ts";
@@ -36,14 +38,19 @@ Stops cleanly on SIGINT or SIGTERM.`,
     starting.then((runtime) => (started = runtime)).catch(() => {});
     const localToken = createLocalToken();
     const web = createWebHandlers(settings, log, () => started, localToken);
-    // Deliveries are stored as soon as the database is up, and taken in by the intake queue.
+    // Deliveries are stored as soon as the database is up, ahead of background work, and taken in by
+    // the intake queue; those arriving together share one transaction.
+    const store = groupCommit(
+      async (deliveries: Parameters<typeof acceptDeliveries>[2]) => {
+        const { db, queue } = await starting;
+        return urgently(() => acceptDeliveries(db, queue.boss, deliveries));
+      },
+      { maxBatch: 100 },
+    );
     const inbox = webhookInboxHandler({
       path: settings.github.webhookPath,
       secret: settings.github.webhookSecret ?? "development",
-      accept: async (delivery) => {
-        const { db, queue } = await starting;
-        return acceptDelivery(db, queue.boss, delivery);
-      },
+      accept: async (delivery) => ({ accepted: await store(delivery) }),
       log,
     });
     const server = await startServer(

@@ -4,6 +4,7 @@ import pg from "pg";
 import { privateDirectory, privateTree } from "../config/private-directory.ts";
 import type { Settings } from "../config/settings.ts";
 import { acquireDirectoryLock } from "./directory-lock.ts";
+import { scheduledPglite } from "./pglite-scheduler.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -145,7 +146,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   }
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(inMemory ? undefined : dataDir);
+    pglite = scheduledPglite(await PGlite.create(inMemory ? undefined : dataDir));
     if (!inMemory) privateTree(dataDir);
   } catch (error) {
     lock?.release();

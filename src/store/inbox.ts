@@ -49,38 +49,55 @@ export async function createInboxQueues(boss: PgBoss, heartbeatSeconds: number):
 }
 
 /**
- * Stores a delivery and enqueues its intake job in one transaction, idempotently on the delivery
- * id: GitHub's retry of the same delivery stores nothing and enqueues nothing (`accepted: false`).
+ * Stores deliveries and enqueues their intake jobs in one transaction, idempotently on the delivery
+ * id: GitHub's retry of a stored delivery (or a second copy in the same batch) stores nothing and
+ * enqueues nothing. Answers, per delivery in order, whether it was accepted (stored now).
  *
  * @example
- * const { accepted } = await acceptDelivery(db, boss, { id, event: "issue_comment", action: "created", … });
+ * const [accepted] = await acceptDeliveries(db, boss, [{ id, event: "issue_comment", action: "created", … }]);
  */
-export async function acceptDelivery(
+export async function acceptDeliveries(
   db: Database,
   boss: PgBoss,
-  delivery: Delivery,
-): Promise<{ accepted: boolean }> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query(
-      `insert into loopwright.webhook_deliveries
-         (delivery_id, event, action, installation_id, repository, payload)
-       values ($1, $2, $3, $4, $5, $6::jsonb)
-       on conflict (delivery_id) do nothing returning delivery_id`,
-      [
+  deliveries: Delivery[],
+): Promise<boolean[]> {
+  const firstOfId = new Map<string, number>();
+  deliveries.forEach((delivery, index) => {
+    if (!firstOfId.has(delivery.id)) firstOfId.set(delivery.id, index);
+  });
+  const unique = [...firstOfId.values()].map((index) => deliveries[index] as Delivery);
+  const stored = await db.transaction(async (tx) => {
+    const params: unknown[] = [];
+    const rows = unique.map((delivery) => {
+      params.push(
         delivery.id,
         delivery.event,
         delivery.action ?? null,
         delivery.installationId ?? null,
         delivery.repository ?? null,
         JSON.stringify(delivery.payload),
-      ],
-    );
-    if (rows.length === 0) return { accepted: false };
-    await boss.send(INTAKE_QUEUE, { deliveryId: delivery.id } satisfies IntakeJob, {
-      db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) },
+      );
+      const at = params.length - 5;
+      return `($${at}, $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb)`;
     });
-    return { accepted: true };
+    const { rows: inserted } = await tx.query<{ delivery_id: string }>(
+      `insert into loopwright.webhook_deliveries
+         (delivery_id, event, action, installation_id, repository, payload)
+       values ${rows.join(", ")}
+       on conflict (delivery_id) do nothing returning delivery_id`,
+      params,
+    );
+    const ids = inserted.map((row) => row.delivery_id);
+    if (ids.length > 0) {
+      await boss.insert(
+        INTAKE_QUEUE,
+        ids.map((deliveryId) => ({ data: { deliveryId } satisfies IntakeJob })),
+        { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } },
+      );
+    }
+    return new Set(ids);
   });
+  return deliveries.map((delivery, index) => firstOfId.get(delivery.id) === index && stored.has(delivery.id));
 }
 
 type DeliveryRow = {

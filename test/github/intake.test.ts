@@ -5,7 +5,7 @@ import { GitHubApiError } from "../../src/github/errors.ts";
 import { processDelivery } from "../../src/github/intake.ts";
 import { askForMissedDeliveries } from "../../src/github/missed-deliveries.ts";
 import { type Database, openDatabase } from "../../src/store/database.ts";
-import { acceptDelivery, getDelivery, pruneDeliveries } from "../../src/store/inbox.ts";
+import { acceptDeliveries, getDelivery, pruneDeliveries } from "../../src/store/inbox.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { startQueue, type TaskQueue } from "../../src/store/queue.ts";
 import { createTask } from "../../src/store/tasks.ts";
@@ -37,7 +37,7 @@ const delivery = (id: string) => ({
 
 describe("processDelivery", () => {
   it("runs the handlers once and records the outcome; a second job for the same delivery does nothing", async () => {
-    await acceptDelivery(db, queue.boss, delivery("in-1"));
+    await acceptDeliveries(db, queue.boss, [delivery("in-1")]);
     const received: unknown[] = [];
     const deps = {
       db,
@@ -52,7 +52,7 @@ describe("processDelivery", () => {
   });
 
   it("throws GitHub outages and database restarts for the queue to retry, and leaves the delivery open", async () => {
-    await acceptDelivery(db, queue.boss, delivery("in-2"));
+    await acceptDeliveries(db, queue.boss, [delivery("in-2")]);
     for (const failure of [
       new AggregateError([
         new GitHubApiError("Could not read the config: GitHub had an error (503)", "server", 503),
@@ -67,7 +67,7 @@ describe("processDelivery", () => {
   });
 
   it("waits out a rate limit until it lifts, and ends a permanent failure with its reason", async () => {
-    await acceptDelivery(db, queue.boss, delivery("in-3"));
+    await acceptDeliveries(db, queue.boss, [delivery("in-3")]);
     const later: [string, number][] = [];
     const resetAt = new Date(Date.now() + 120_000);
     await processDelivery(
@@ -95,8 +95,8 @@ describe("processDelivery", () => {
   });
 
   it("prunes old deliveries: drops those without a task, keeps the rows tasks point at without payload", async () => {
-    await acceptDelivery(db, queue.boss, delivery("old-1"));
-    await acceptDelivery(db, queue.boss, delivery("old-2"));
+    await acceptDeliveries(db, queue.boss, [delivery("old-1")]);
+    await acceptDeliveries(db, queue.boss, [delivery("old-2")]);
     await createTask(db, {
       kind: "fix",
       repository: "o/r",
@@ -117,7 +117,7 @@ describe("processDelivery", () => {
 
 describe("askForMissedDeliveries", () => {
   it("asks GitHub again for failed deliveries it never stored, and for nothing else", async () => {
-    await acceptDelivery(db, queue.boss, delivery("stored-but-failed"));
+    await acceptDeliveries(db, queue.boss, [delivery("stored-but-failed")]);
     const now = Date.now();
     const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
     const github = nock(API)
