@@ -2,6 +2,7 @@ import type { Settings } from "../config/settings.ts";
 import type { Logger } from "../logger.ts";
 import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
 import { migrate } from "../store/migrate.ts";
+import { releaseOrphanedJobs } from "../store/orphaned-jobs.ts";
 import { startQueue, type TaskQueue } from "../store/queue.ts";
 import { createTaskHandlers } from "../tasks/handlers.ts";
 import { detectSandboxMode } from "../workspace/sandbox.ts";
@@ -43,6 +44,9 @@ export async function startWorkerRuntime(
     await phase("applying database migrations", () => migrate(db));
     const tasks = await createTaskHandlers(settings, log);
     const queue = await phase("starting the task queue", () => startQueue(db));
+    const released = await releaseOrphanedJobs(db, queue.boss);
+    if (released > 0)
+      log.info({ jobs: released }, "start-up: jobs a stopped process left unfinished are retried now");
     const worker = await startWorker({
       db,
       queue,
