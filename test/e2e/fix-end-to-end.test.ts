@@ -1,21 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanEnv, type RunningCli, startCli, waitForHttp } from "../helpers/cli-process.ts";
-import { freePort } from "../helpers/free-port.ts";
-import {
-  commentPayload,
-  deliverWebhook,
-  type GitHubWorld,
-  startGitHubWorld,
-} from "../helpers/github-world.ts";
+import { commentPayload, type GitHubWorld, startGitHubWorld } from "../helpers/github-world.ts";
+import { type ServeProcess, startServe } from "../helpers/serve-process.ts";
 import { filesContaining, git } from "../workspace/helpers/git-repos.ts";
 
 describe("/agent fix, end to end as processes", () => {
   let world: GitHubWorld | undefined;
-  let server: RunningCli | undefined;
+  let server: ServeProcess | undefined;
 
   afterEach(async () => {
-    server?.child.kill("SIGTERM");
-    await server?.exited;
+    await server?.stop();
     await world?.close();
     server = undefined;
     world = undefined;
@@ -25,22 +18,16 @@ describe("/agent fix, end to end as processes", () => {
     timeout: 400_000,
   }, async () => {
     world = await startGitHubWorld({ fixture: "sum", transcript: "fix-sum" });
-    const port = await freePort();
-    server = startCli(["serve"], { env: cleanEnv(world.env({ PORT: String(port) })) });
-    await waitForHttp(`http://127.0.0.1:${port}/ready`, server, { status: 200 });
+    server = await startServe(world);
 
-    const response = await deliverWebhook(
-      `http://127.0.0.1:${port}/api/github/webhooks`,
-      world.webhookSecret,
-      {
-        name: "issue_comment",
-        id: "e2e-delivery-1",
-        payload: commentPayload(world, "/agent fix"),
-      },
-    );
+    const response = await server.deliver({
+      name: "issue_comment",
+      id: "e2e-delivery-1",
+      payload: commentPayload(world, "/agent fix"),
+    });
     expect(response.status).toBe(202);
 
-    const created = await world.github.waitFor("POST", /\/pulls$/, 60_000).catch((error: Error) => {
+    const created = await world.github.waitFor("POST", /\/pulls$/, 300_000).catch((error: Error) => {
       throw new Error(`${error.message}\nserver output:\n${server?.output()}`);
     });
     const pull = created.body as { head: string; base: string; title: string; body: string; draft: boolean };

@@ -1,33 +1,24 @@
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { cleanEnv, type RunningCli, startCli, waitForHttp } from "../helpers/cli-process.ts";
 import { freePort } from "../helpers/free-port.ts";
-import {
-  commentPayload,
-  deliverWebhook,
-  type GitHubWorld,
-  startGitHubWorld,
-} from "../helpers/github-world.ts";
+import { commentPayload, type GitHubWorld, startGitHubWorld } from "../helpers/github-world.ts";
+import { type ServeProcess, startServe } from "../helpers/serve-process.ts";
 import { createServerDatabase, serverUrl } from "../helpers/test-database.ts";
 
 // The durable intake, as processes: `loopwright serve` with a fake GitHub that fails or hangs on
 // chosen calls. Every case must end with the task done — 0 lost commands, 0 duplicate tasks or PRs.
 describe("durable intake under faults", () => {
   let world: GitHubWorld | undefined;
-  const servers: RunningCli[] = [];
+  const servers: ServeProcess[] = [];
 
   afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.child.kill("SIGKILL");
-      await server.exited;
-    }
+    for (const server of servers.splice(0)) await server.stop("SIGKILL");
     await world?.close();
     world = undefined;
   });
 
-  async function serve(port: number, extra: Record<string, string> = {}): Promise<RunningCli> {
-    const server = startCli(["serve"], { env: cleanEnv(world!.env({ PORT: String(port), ...extra })) });
+  async function serve(extra: Record<string, string> = {}, port?: number): Promise<ServeProcess> {
+    const server = await startServe(world!, extra, port);
     servers.push(server);
-    await waitForHttp(`http://127.0.0.1:${port}/ready`, server, { status: 200 });
     return server;
   }
 
@@ -58,27 +49,15 @@ describe("durable intake under faults", () => {
       times: 4,
       reply: { status: 502, body: { message: "Bad Gateway" } },
     });
-    const port = await freePort();
-    await serve(port);
+    const server = await serve();
+    const command = { name: "issue_comment", id: "faults-1", payload: commentPayload(world, "/agent fix") };
     const sent = Date.now();
-    const response = await deliverWebhook(
-      `http://127.0.0.1:${port}/api/github/webhooks`,
-      world.webhookSecret,
-      {
-        name: "issue_comment",
-        id: "faults-1",
-        payload: commentPayload(world, "/agent fix"),
-      },
-    );
+    const response = await server.deliver(command);
     expect(response.status).toBe(202);
     expect(Date.now() - sent).toBeLessThan(30_000);
     await world.github.waitFor("POST", /\/pulls$/, 300_000);
     // Delivered again by GitHub (a retry of the same delivery): nothing new happens.
-    const again = await deliverWebhook(`http://127.0.0.1:${port}/api/github/webhooks`, world.webhookSecret, {
-      name: "issue_comment",
-      id: "faults-1",
-      payload: commentPayload(world, "/agent fix"),
-    });
+    const again = await server.deliver(command);
     expect(await again.json()).toEqual({ delivery: "faults-1", accepted: false });
     expect(pullsOpened()).toHaveLength(1);
     expect(failureReplies()).toEqual([]);
@@ -122,23 +101,20 @@ describe("durable intake under faults", () => {
         reply: { status: 502 },
       });
       const port = await freePort();
-      const first = await serve(port, database.env);
-      const response = await deliverWebhook(
-        `http://127.0.0.1:${port}/api/github/webhooks`,
-        world.webhookSecret,
-        {
-          name: "issue_comment",
-          id: "killed-1",
-          payload: commentPayload(world, "/agent fix"),
-        },
-      );
+      const first = await serve(database.env, port);
+      const response = await first.deliver({
+        name: "issue_comment",
+        id: "killed-1",
+        payload: commentPayload(world, "/agent fix"),
+      });
       expect(response.status).toBe(202);
       await world.github.waitFor("GET", /\/collaborators\/[^/]+\/permission$/);
-      first.child.kill("SIGKILL");
-      await first.exited;
+      await first.stop("SIGKILL");
       release();
-      await serve(port, database.env);
-      await world.github.waitFor("POST", /\/pulls$/, 300_000);
+      const second = await serve(database.env, port);
+      await world.github.waitFor("POST", /\/pulls$/, 300_000).catch((error: Error) => {
+        throw new Error(`${error.message}\nbefore the kill:\n${first.output()}\nafter:\n${second.output()}`);
+      });
       expect(pullsOpened()).toHaveLength(1);
       expect(failureReplies()).toEqual([]);
     },

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, type RunningCli, startCli, waitForHttp } from "../helpers/cli-process.ts";
-import { freePort } from "../helpers/free-port.ts";
-import {
-  commentPayload,
-  deliverWebhook,
-  type GitHubWorld,
-  startGitHubWorld,
-} from "../helpers/github-world.ts";
+import { commentPayload, type GitHubWorld, startGitHubWorld } from "../helpers/github-world.ts";
+import { type ServeProcess, startServe } from "../helpers/serve-process.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 // Faults while a task runs, as processes: `loopwright serve` against a fake GitHub and a fake model
@@ -14,8 +8,7 @@ import { waitFor } from "../helpers/wait-for.ts";
 // reason in its progress comment — never a hang, a lost command, a second comment or a second PR.
 describe("tasks under GitHub and model faults", () => {
   let world: GitHubWorld;
-  let server: RunningCli;
-  let port: number;
+  let server: ServeProcess;
   let nextDelivery = 1;
 
   beforeAll(async () => {
@@ -29,22 +22,14 @@ describe("tasks under GitHub and model faults", () => {
         body: "limits:\n  per_requester_per_hour: 1000\n  per_repository_per_hour: 1000\n  per_requester_active: 10\n",
       }),
     });
-    port = await freePort();
-    server = startCli(["serve"], {
-      env: cleanEnv(
-        world.env({
-          PORT: String(port),
-          LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS: "3",
-          LOOPWRIGHT_MODEL_TIMEOUT_SECONDS: "5",
-        }),
-      ),
+    server = await startServe(world, {
+      LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS: "3",
+      LOOPWRIGHT_MODEL_TIMEOUT_SECONDS: "5",
     });
-    await waitForHttp(`http://127.0.0.1:${port}/ready`, server, { status: 200 });
   }, 300_000);
 
   afterAll(async () => {
-    server?.child.kill("SIGTERM");
-    await server?.exited;
+    await server?.stop();
     await world?.close();
   });
 
@@ -61,15 +46,11 @@ describe("tasks under GitHub and model faults", () => {
     world.commentsOn(issue).filter((body) => /Loopwright/.test(body) && !/^Usage|^\/agent/.test(body));
 
   async function fix(issue: number): Promise<void> {
-    const response = await deliverWebhook(
-      `http://127.0.0.1:${port}/api/github/webhooks`,
-      world.webhookSecret,
-      {
-        name: "issue_comment",
-        id: `task-faults-${nextDelivery++}`,
-        payload: commentPayload(world, "/agent fix", issue),
-      },
-    );
+    const response = await server.deliver({
+      name: "issue_comment",
+      id: `task-faults-${nextDelivery++}`,
+      payload: commentPayload(world, "/agent fix", issue),
+    });
     expect(response.status).toBe(202);
   }
 
