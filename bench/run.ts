@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -43,6 +43,18 @@ async function runIsolated(file: string): Promise<BenchSection> {
   return JSON.parse(stdout) as BenchSection;
 }
 
+/** The sections of an existing RESULTS.md, except its header and machine description. */
+function previousSections(text: string): BenchSection[] {
+  return text
+    .split(/^## /m)
+    .slice(1)
+    .map((part) => {
+      const newline = part.indexOf("\n");
+      return { title: part.slice(0, newline).trim(), markdown: part.slice(newline + 1) };
+    })
+    .filter((section) => section.title !== "Machine");
+}
+
 const args = process.argv.slice(2);
 if (args[0] === SECTION_FLAG && args[1]) {
   await runSection(args[1]);
@@ -54,16 +66,27 @@ if (args[0] === SECTION_FLAG && args[1]) {
   const sections: BenchSection[] = [];
   for (const file of files) {
     console.error(`bench: ${file}`);
-    const section = await runIsolated(file);
+    const load = os.loadavg()[0]?.toFixed(1);
+    const measured = await runIsolated(file);
+    // Sections of one file may come from different runs: each says when, and how busy the machine was.
+    const section = {
+      ...measured,
+      markdown: `${measured.markdown.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 16)}Z; load average (1 min) at its start: ${load}._\n`,
+    };
     console.log(`\n## ${section.title}\n\n${section.markdown}`);
     sections.push(section);
   }
-  if (args.length === 0) {
-    const body = sections.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join("\n");
-    await writeFile(
-      path.join(benchDir, "RESULTS.md"),
-      `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios compare against the baseline measured in the same run. Each benchmark runs in a process of its own.\n\n## Machine\n\n${machineDescription()}\n\n${body}`,
-    );
-    console.error("bench: wrote bench/RESULTS.md");
-  }
+  const file = path.join(benchDir, "RESULTS.md");
+  // A partial run (`npm run bench -- webhook`) replaces its own sections and keeps the others.
+  const kept = args.length === 0 ? [] : previousSections(await readFile(file, "utf8").catch(() => ""));
+  const merged = [
+    ...kept.filter((old) => !sections.some((section) => section.title === old.title)),
+    ...sections,
+  ];
+  const body = merged.map((section) => `## ${section.title}\n\n${section.markdown.trim()}\n`).join("\n");
+  await writeFile(
+    file,
+    `# Benchmark results\n\nWritten by \`npm run bench\` (\`npm run bench -- NAME\` re-runs the benches whose file name contains NAME and replaces their sections). Ratios compare against the baseline measured in the same run. Each benchmark runs in a process of its own.\n\n## Machine\n\n${machineDescription()}\n\n${body}`,
+  );
+  console.error("bench: wrote bench/RESULTS.md");
 }
