@@ -1,9 +1,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
+import path from "node:path";
 import { pino } from "pino";
 import { createNodeMiddleware, Probot } from "probot";
 import { createApp } from "../src/index.ts";
+import { openDatabase } from "../src/store/database.ts";
 import { cleanEnv, type RunningCli, startCli, waitForHttp } from "../test/helpers/cli-process.ts";
 import { freePort } from "../test/helpers/free-port.ts";
 import { commentPayload, type GitHubWorld, startGitHubWorld } from "../test/helpers/github-world.ts";
@@ -61,6 +62,31 @@ async function serve(
   return { url: `http://127.0.0.1:${port}/api/github/webhooks`, server };
 }
 
+/** Gives the intake time to take in what the load stored (a bench may wait; a test may not). */
+const drain = () => new Promise((resolve) => setTimeout(resolve, 20_000));
+
+/**
+ * How long the deliveries waited between being stored (the 202) and being taken in — for a command,
+ * when its task was created — read from the inbox table once the intake has had time to drain.
+ */
+async function intakeLag(name: string, where: { url: string } | { dataDir: string }): Promise<string> {
+  const db = await openDatabase(where);
+  try {
+    const { rows } = await db.query<{ p50: number; p99: number; processed: number; stored: number }>(
+      `select percentile_cont(0.5) within group (order by extract(epoch from processed_at - received_at) * 1000) as p50,
+              percentile_cont(0.99) within group (order by extract(epoch from processed_at - received_at) * 1000) as p99,
+              count(processed_at)::int as processed, count(*)::int as stored
+       from loopwright.webhook_deliveries`,
+    );
+    const lag = rows[0];
+    return lag
+      ? `Delivery stored → taken in (${name}, all rates together): p50 ${Math.round(lag.p50)} ms, p99 ${Math.round(lag.p99)} ms; ${lag.processed} of ${lag.stored} taken in when measured.`
+      : `Delivery stored → taken in (${name}): nothing stored.`;
+  } finally {
+    await db.close();
+  }
+}
+
 const row = (name: string, rate: number, result: LoadResult, baselineP50?: number) =>
   `| ${name} | ${rate}/s | ${result.sent} | ${result.accepted} | ${result.p50} | ${result.p99} | ${
     baselineP50 === undefined ? "" : `${(baselineP50 / Math.max(result.p50, 0.1)).toFixed(1)}×`
@@ -98,41 +124,22 @@ export default async function (): Promise<BenchSection> {
         rows.push(
           row("inbox, embedded database", rate, await load(embedded.url, rate), baselineP50.get(rate)),
         );
+      await drain();
     } finally {
       embedded.server.child.kill("SIGTERM");
       await embedded.server.exited;
     }
+    notes.push(
+      await intakeLag("embedded", { dataDir: path.join(world.env().LOOPWRIGHT_DATA_DIR ?? "", "db") }),
+    );
     if (serverUrl) {
       const database = await createServerDatabase();
       const postgres = await serve(world, { DATABASE_URL: database.url });
       try {
         for (const rate of RATES)
           rows.push(row("inbox, PostgreSQL", rate, await load(postgres.url, rate), baselineP50.get(rate)));
-        const client = new pg.Client({ connectionString: database.url });
-        await client.connect();
-        try {
-          // Let the intake drain, then read how long each delivery waited to be taken in.
-          await new Promise((resolve) => setTimeout(resolve, 20_000));
-          const { rows: lag } = await client.query<{
-            p50: number;
-            p99: number;
-            processed: number;
-            stored: number;
-          }>(
-            `select percentile_cont(0.5) within group (order by extract(epoch from processed_at - received_at) * 1000) as p50,
-                    percentile_cont(0.99) within group (order by extract(epoch from processed_at - received_at) * 1000) as p99,
-                    count(processed_at)::int as processed, count(*)::int as stored
-             from loopwright.webhook_deliveries`,
-          );
-          const measured = lag[0];
-          if (measured) {
-            notes.push(
-              `Delivery stored → taken in (PostgreSQL, all rates together): p50 ${Math.round(measured.p50)} ms, p99 ${Math.round(measured.p99)} ms; ${measured.processed} of ${measured.stored} taken in when measured.`,
-            );
-          }
-        } finally {
-          await client.end();
-        }
+        await drain();
+        notes.push(await intakeLag("PostgreSQL", { url: database.url }));
       } finally {
         postgres.server.child.kill("SIGTERM");
         await postgres.server.exited;
