@@ -4,7 +4,12 @@ import { openDatabase } from "../src/store/database.ts";
 import { startQueue } from "../src/store/queue.ts";
 import { startWorker } from "../src/worker/worker.ts";
 
-const db = await openDatabase({ url: process.env.DATABASE_URL, poolSize: 3 });
+// DATABASE_LISTEN_URL: the queue's LISTEN past a transaction-mode PgBouncer (bench/write-cost.bench.ts).
+const db = await openDatabase({
+  url: process.env.DATABASE_URL,
+  listenUrl: process.env.DATABASE_LISTEN_URL || undefined,
+  poolSize: 3,
+});
 const queue = await startQueue(db);
 const worker = await startWorker({
   db,

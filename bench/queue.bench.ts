@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import pg from "pg";
 import { createLogger } from "../src/logger.ts";
 import { type Database, openDatabase } from "../src/store/database.ts";
 import { migrate } from "../src/store/migrate.ts";
@@ -8,27 +7,12 @@ import { startQueue } from "../src/store/queue.ts";
 import { getTask } from "../src/store/tasks.ts";
 import { startWorker } from "../src/worker/worker.ts";
 import type { BenchSection } from "./run.ts";
+import { serverUrl, withServerDatabase } from "./server-database.ts";
 
-const serverUrl = process.env.TEST_DATABASE_URL || process.env.BENCH_DATABASE_URL || undefined;
 const workerEntry = path.join(import.meta.dirname, "queue-worker.ts");
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function withServerDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `lw_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
 }
 
 /** Enqueue latency and throughput, then enqueue → handler start latency with one in-process worker. */

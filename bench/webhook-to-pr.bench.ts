@@ -5,6 +5,7 @@ import {
   deliverWebhook,
   type GitHubWorld,
   startGitHubWorld,
+  useRepositoryConfig,
 } from "../test/helpers/github-world.ts";
 import type { BenchSection } from "./run.ts";
 
@@ -85,14 +86,7 @@ async function runProcess(): Promise<{
 }> {
   const world = await startGitHubWorld({ fixture: "sum", transcript: "fix-sum" });
   // One requester sends every task: the repository's config lifts the hourly limits for the bench.
-  world.github.route({
-    method: "GET",
-    path: /\/contents\/\.github%2Floopwright\.yml$/,
-    reply: () => ({
-      status: 200,
-      body: "limits:\n  per_requester_per_hour: 1000\n  per_repository_per_hour: 1000\n",
-    }),
-  });
+  useRepositoryConfig(world, "limits:\n  per_requester_per_hour: 1000\n  per_repository_per_hour: 1000\n");
   let server: RunningCli | undefined;
   try {
     const port = await freePort();

@@ -1,4 +1,5 @@
 import type { ApplicationFunction } from "probot";
+import { registerMaintenanceHandlers } from "./github/maintenance-events.ts";
 import { registerWebhookHandlers, type WebhookDependencies } from "./github/webhook-handler.ts";
 
 export type { WebhookDependencies };
@@ -26,6 +27,7 @@ export function createApp(deps: WebhookDependencies): ApplicationFunction {
       );
     });
     registerWebhookHandlers(app, deps);
+    if (deps.maintenance) registerMaintenanceHandlers(app, deps.maintenance);
     app.onError((error) => {
       app.log.error({ err: error }, "webhook handler failed");
     });

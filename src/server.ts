@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApplicationFunction, Probot, run, Server } from "probot";
 import type { Settings } from "./config/settings.ts";
-import { fetchWithTimeout, LoopwrightOctokit } from "./github/octokit.ts";
+import { probotOptions } from "./github/octokit.ts";
 import type { Logger } from "./logger.ts";
 
 /** An extra HTTP route: returns true when it answered the request. */
@@ -28,12 +28,19 @@ export async function startServer(
   handlers: HttpHandler[] = [],
   observe?: RequestObserver,
 ): Promise<Server> {
-  const { appId, privateKey, webhookSecret, baseUrl } = settings.github;
+  const { appId, privateKey } = settings.github;
   if (appId === undefined || privateKey === undefined) {
     log.warn("APP_ID and PRIVATE_KEY are not set: serving the GitHub App setup page");
+    // Probot's setup page registers process.env.WEBHOOK_PROXY_URL as the App's webhook URL (and opens
+    // a smee.io channel when it is unset): ours is the proxy channel, else PUBLIC_URL's webhook route.
+    const { registeredWebhookUrl } = settings.github;
+    if (registeredWebhookUrl !== undefined) process.env.WEBHOOK_PROXY_URL = registeredWebhookUrl;
     // Probot's run() owns the manifest flow; it reads HOST/PORT from the same environment we validated.
+    // Without WEBHOOK_PROXY_URL there: the setup page takes no webhooks, so nothing is forwarded to it.
+    const { WEBHOOK_PROXY_URL: _registered, ...env } = process.env;
     return run(appFn, {
-      env: { ...process.env, HOST: settings.server.host, PORT: String(settings.server.port) },
+      env: { ...env, HOST: settings.server.host, PORT: String(settings.server.port) },
+      log,
     });
   }
   const server = new Server({
@@ -43,15 +50,7 @@ export async function startServer(
     // Probot's own webhook route is moved out of the way, to a path nobody is told.
     webhookPath: `/_probot/${randomUUID()}`,
     log,
-    Probot: Probot.defaults({
-      appId,
-      privateKey,
-      secret: webhookSecret,
-      baseUrl,
-      log,
-      Octokit: LoopwrightOctokit,
-      request: { fetch: fetchWithTimeout(settings.github.requestTimeoutMs) },
-    }),
+    Probot: Probot.defaults(probotOptions(settings, log)),
   });
   for (const handler of handlers) server.addHandler(handler);
   await server.load(appFn);

@@ -58,7 +58,17 @@ export function describeToolArguments(name: string, rawArguments: string): strin
   return oneLine(rawArguments);
 }
 
-function toolOutcome(event: ToolCallEvent): string {
+/**
+ * `describeToolArguments`, clipped to one short line: what a step log shows for a call.
+ *
+ * @example
+ * toolCallGist("shell", '{"command":"npm test"}'); // "npm test"
+ */
+export const toolCallGist = (name: string, rawArguments: string): string =>
+  clip(describeToolArguments(name, rawArguments), MAX_SUMMARY_CHARS);
+
+/** How a tool call ended, in a few words: "exit 1", "ok", or the error's first line. */
+export function toolOutcome(event: ToolCallEvent): string {
   if (event.exitCode !== null) return `exit ${event.exitCode}`;
   if (event.isError) return `error: ${oneLine(event.output.split("\n")[0] ?? "")}`;
   return "ok";

@@ -24,6 +24,12 @@ export type ModelTurnEvent = EventBase & {
   reasoning: string;
   /** Names of the tools called in this turn, in order. */
   toolCalls: string[];
+  /**
+   * What each of those calls is about to do (the command for `shell`, the paths for file tools),
+   * clipped: a follower of the step log shows a command when it starts, before its `tool_call` step.
+   * Absent from steps stored before it existed.
+   */
+  toolCallGists?: string[];
 };
 
 export type ToolCallEvent = EventBase & {

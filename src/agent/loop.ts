@@ -3,6 +3,7 @@ import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CommandRunner } from "./command-runner.ts";
 import { compactHistory, DEFAULT_COMPACTION_THRESHOLD } from "./compaction.ts";
+import { toolCallGist } from "./event-summary.ts";
 import type {
   AgentEvent,
   AgentEventListener,
@@ -366,6 +367,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
           .flatMap((item) => (item.type === "reasoning" ? item.summary.map((part) => part.text) : []))
           .join("\n"),
         toolCalls: calls.map((call) => call.name),
+        toolCallGists: calls.map((call) => toolCallGist(call.name, call.arguments)),
       });
 
       if (calls.length === 0) {

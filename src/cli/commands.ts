@@ -79,6 +79,6 @@ export const commands: CommandEntry[] = [
     name: "eval",
     ownsData: true,
     summary: "Measure the agent on a repository's own history: mine tasks, run and score them, compare runs",
-    load: async () => (await import("../eval/eval-command.ts")).evalCommand,
+    load: async () => (await import("./eval.ts")).evalCommand,
   },
 ];

@@ -1,25 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
-import { parseRepoConfig } from "../config/repo-config.ts";
 import { defineCommand, UsageError } from "./command.ts";
 
 const DEFAULT_FILE = ".github/loopwright.yml";
-
-/**
- * The problems the bot would report for a `.github/loopwright.yml`'s text (its YAML, then its keys).
- *
- * @example
- * checkRepoConfigText("budget: { max_steps: lots }"); // ['budget.max_steps: expected a whole number …']
- */
-export function checkRepoConfigText(text: string, defaultBranch?: string): string[] {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (error) {
-    return [`the file could not be read: ${(error as Error).message.split("\n")[0]}`];
-  }
-  return parseRepoConfig(raw ?? {}, defaultBranch === undefined ? {} : { defaultBranch }).problems;
-}
 
 export const configCommand = defineCommand({
   name: "config",
@@ -43,6 +25,8 @@ has problems (the bot would then use the defaults for those keys).`,
       console.error(`loopwright config: cannot read ${file} (${code ?? (error as Error).message})`);
       return 2;
     }
+    // The schema (zod) and YAML parser load only now: `config --help` answers without them.
+    const { checkRepoConfigText } = await import("../config/repo-config-text.ts");
     const problems = checkRepoConfigText(text, values["default-branch"]);
     if (problems.length === 0) {
       console.log(`${file}: valid`);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { SettingsError } from "../config/settings.ts";
+import { SettingsError } from "../config/settings-error.ts";
 import { UsageError } from "./command.ts";
 import { commands } from "./commands.ts";
 
@@ -21,6 +21,23 @@ function tolerateClosedOutput(): void {
       if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
       throw error;
     });
+  }
+}
+
+/**
+ * Settings missing from the environment are read from `.env` in the working folder, where Probot's
+ * setup page writes the App's credentials (a variable set in the environment wins).
+ * `LOOPWRIGHT_ENV_FILE` names another file, or `off` for none.
+ */
+function loadDotEnv(): void {
+  const file = process.env.LOOPWRIGHT_ENV_FILE || ".env";
+  if (file === "off") return;
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    if (!missing || process.env.LOOPWRIGHT_ENV_FILE)
+      throw new Error(`cannot read ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -53,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   // Files of the database, mirrors and workspaces are created readable by this user only.
   if (entry.ownsData) process.umask(0o077);
   try {
+    loadDotEnv();
     return await (await entry.load()).main(rest);
   } catch (error) {
     if (error instanceof UsageError) {

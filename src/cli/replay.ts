@@ -1,5 +1,4 @@
 import path from "node:path";
-import { loadReplayModel } from "../agent/models/replay.ts";
 import { defineCommand } from "./command.ts";
 import { runAgentFromCli } from "./run.ts";
 
@@ -16,7 +15,7 @@ Exit status as for 'loopwright run'; replaying past the end of the transcript is
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
     const file = positionals[0] as string;
-    const model = await loadReplayModel(file);
+    const model = await (await import("../agent/models/replay.ts")).loadReplayModel(file);
     return runAgentFromCli({
       model,
       task: `Replay of the recorded transcript ${path.basename(file)}.`,

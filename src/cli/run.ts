@@ -1,13 +1,7 @@
 import path from "node:path";
-import { summarizeEvent } from "../agent/event-summary.ts";
 import type { AgentEvent, AgentOutcome } from "../agent/events.ts";
-import { runAgent } from "../agent/loop.ts";
 import type { ModelClient } from "../agent/model.ts";
-import { createModelFromSettings } from "../agent/models/create-model.ts";
-import { loadReplayModel } from "../agent/models/replay.ts";
-import { recordTranscript } from "../agent/transcript.ts";
-import { loadSettings } from "../config/settings.ts";
-import { createSandbox } from "../workspace/sandbox.ts";
+import type { FileStat } from "../workspace/diffstat.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
 /** Exit codes by outcome, so scripts can tell a budget stop from a model failure or an interrupt. */
@@ -36,6 +30,16 @@ export type AgentRunOptions = {
  * process.exitCode = await runAgentFromCli({ model, task: "Fix the tests", cwd: ".", transcriptOut: undefined, maxSteps: 20, json: false });
  */
 export async function runAgentFromCli(options: AgentRunOptions): Promise<number> {
+  // Loaded here, not above: `run --help` and argument errors answer without them.
+  const [{ loadSettings }, { createSandbox }, { recordTranscript }, { runAgent }, printer, snapshots] =
+    await Promise.all([
+      import("../config/settings.ts"),
+      import("../workspace/sandbox.ts"),
+      import("../agent/transcript.ts"),
+      import("../agent/loop.ts"),
+      import("./step-printer.ts"),
+      import("../workspace/folder-snapshots.ts"),
+    ]);
   const settings = loadSettings();
   const cwd = path.resolve(options.cwd ?? ".");
   await using runner = await createSandbox({ mode: settings.sandbox, workspace: cwd });
@@ -49,9 +53,13 @@ export async function runAgentFromCli(options: AgentRunOptions): Promise<number>
     controller.abort();
   };
   process.on("SIGINT", onInterrupt);
+  const steps = printer.createStepPrinter((line) => process.stdout.write(`${line}\n`));
   const print = (event: AgentEvent) => {
-    process.stdout.write(`${options.json ? JSON.stringify(event) : summarizeEvent(event)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+    else steps.print(event);
   };
+  // The folder before the agent touches it, so the end shows only the agent's changes.
+  const changes = options.json ? undefined : await startChangeTracking(snapshots.openFolderSnapshots, cwd);
   try {
     const result = await runAgent({
       model,
@@ -67,9 +75,45 @@ export async function runAgentFromCli(options: AgentRunOptions): Promise<number>
     } else {
       process.stderr.write(`loopwright: ${result.message}\n`);
     }
+    const changed = await changes?.changed();
+    if (changed) process.stdout.write(`${printer.changeSummary(changed).join("\n")}\n`);
     return EXIT_CODES[result.outcome];
   } finally {
     process.off("SIGINT", onInterrupt);
+    await changes?.close();
+  }
+}
+
+/**
+ * Snapshots `cwd` now; `changed()` then lists the files changed since, with their lines. When the
+ * folder cannot be snapshotted (no git on this machine), it says so once and the run goes on.
+ */
+async function startChangeTracking(
+  open: typeof import("../workspace/folder-snapshots.ts").openFolderSnapshots,
+  cwd: string,
+): Promise<{ changed(): Promise<FileStat[] | undefined>; close(): Promise<void> } | undefined> {
+  const cannot = (error: unknown) =>
+    process.stderr.write(`loopwright: cannot tell which files changed (${(error as Error).message})\n`);
+  try {
+    const snapshots = await open(cwd);
+    const before = await snapshots.take().catch(async (error: unknown) => {
+      await snapshots.close();
+      throw error;
+    });
+    return {
+      changed: () =>
+        snapshots.take().then(
+          (after) => snapshots.changes(before, after),
+          (error: unknown) => {
+            cannot(error);
+            return undefined;
+          },
+        ),
+      close: () => snapshots.close(),
+    };
+  } catch (error) {
+    cannot(error);
+    return undefined;
   }
 }
 
@@ -109,8 +153,12 @@ Exit status: 0 final answer, 1 model error, 3 budget exhausted, 130 interrupted 
     }
     let model: ModelClient;
     if (values.replay !== undefined) {
-      model = await loadReplayModel(values.replay);
+      model = await (await import("../agent/models/replay.ts")).loadReplayModel(values.replay);
     } else {
+      const [{ loadSettings }, { createModelFromSettings }] = await Promise.all([
+        import("../config/settings.ts"),
+        import("../agent/models/create-model.ts"),
+      ]);
       model = createModelFromSettings(loadSettings().model, { api: values.api, name: values.model });
     }
     return runAgentFromCli({

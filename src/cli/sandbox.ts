@@ -1,7 +1,4 @@
 import path from "node:path";
-import { loadSettings } from "../config/settings.ts";
-import { createLogger } from "../logger.ts";
-import { createSandbox } from "../workspace/sandbox.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -28,6 +25,12 @@ Put -- before the command so its own options are not read as loopwright's.`,
   },
   positionals: { min: 1, max: Number.POSITIVE_INFINITY },
   async run({ values, positionals }) {
+    // Loaded when the command runs: its --help and argument errors answer without them.
+    const [{ loadSettings }, { createLogger }, { createSandbox }] = await Promise.all([
+      import("../config/settings.ts"),
+      import("../logger.ts"),
+      import("../workspace/sandbox.ts"),
+    ]);
     const timeoutMs = integerOption("timeout-ms", values["timeout-ms"], 1) ?? DEFAULT_TIMEOUT_MS;
     if (positionals[0] === "") throw new UsageError("the command is empty");
     const settings = loadSettings();

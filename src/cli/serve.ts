@@ -1,15 +1,7 @@
-import { loadSettings } from "../config/settings.ts";
-import { webhookInboxHandler } from "../github/webhook-inbox.ts";
-import { createLogger } from "../logger.ts";
-import { startServer } from "../server.ts";
-import { groupCommit } from "../store/group-commit.ts";
-import { acceptDeliveries } from "../store/inbox.ts";
-import { urgently } from "../store/pglite-scheduler.ts";
-import { createLocalToken, writeLocalToken } from "../web/local-token.ts";
-import { createReadiness, readinessHandler } from "../web/readiness.ts";
-import { createWebHandlers } from "../web/web-handlers.ts";
-import { startWorkerRuntime, type WorkerRuntime } from "../worker/run-worker.ts";
+import type { WorkerRuntime } from "../worker/run-worker.ts";
+import { startSpawnHelper } from "../workspace/spawn-helper.ts";
 import { defineCommand } from "./command.ts";
+import { ensurePortFree } from "./port-check.ts";
 import { waitForShutdownSignal } from "./signals.ts";
 
 export const serveCommand = defineCommand({
@@ -28,7 +20,38 @@ GITHUB_CLIENT_SECRET), its JSON API (/api/v1/) and Prometheus metrics (/metrics)
 Stops cleanly on SIGINT or SIGTERM.`,
   options: {},
   async run() {
+    // Before the heavy modules and the database load: children (git, bwrap) start from this small helper.
+    startSpawnHelper();
+    // Loaded when the command runs: its --help and argument errors answer without them.
+    const [
+      { loadSettings },
+      { webhookInboxHandler },
+      { localWebhookTarget, startWebhookProxy },
+      { createLogger },
+      { startServer },
+      { acceptDeliveries },
+      { groupCommit },
+      { urgently },
+      { createLocalToken, writeLocalToken },
+      { createReadiness, readinessHandler },
+      { createWebHandlers },
+      { startWorkerRuntime },
+    ] = await Promise.all([
+      import("../config/settings.ts"),
+      import("../github/webhook-inbox.ts"),
+      import("../github/webhook-proxy.ts"),
+      import("../logger.ts"),
+      import("../server.ts"),
+      import("../store/inbox.ts"),
+      import("../store/group-commit.ts"),
+      import("../store/pglite-scheduler.ts"),
+      import("../web/local-token.ts"),
+      import("../web/readiness.ts"),
+      import("../web/web-handlers.ts"),
+      import("../worker/run-worker.ts"),
+    ]);
     const settings = loadSettings();
+    if (settings.server.port !== 0) await ensurePortFree(settings.server.host, settings.server.port);
     const log = createLogger(settings);
     // Listening from the start: a signal during start-up stops the process once start-up has settled.
     const shutdown = waitForShutdownSignal();
@@ -63,11 +86,22 @@ Stops cleanly on SIGINT or SIGTERM.`,
       await starting.then((runtime) => runtime.stop()).catch(() => {});
       throw error;
     });
+    // On a laptop GitHub cannot reach: deliveries to the proxy channel come to the inbox above.
+    const { webhookProxyUrl, appId } = settings.github;
+    const proxy =
+      webhookProxyUrl === undefined || appId === undefined
+        ? undefined
+        : startWebhookProxy({
+            source: webhookProxyUrl,
+            target: localWebhookTarget(server.host, server.port, settings.github.webhookPath),
+            log,
+          });
     let runtime: WorkerRuntime;
     try {
       runtime = await starting;
     } catch (error) {
       readiness.markFailed((error as Error).message);
+      await proxy?.stop();
       await server.stop();
       throw error;
     }
@@ -79,6 +113,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
     log.info({ signal }, "stopping");
     removeLocalToken();
     web.close();
+    await proxy?.stop();
     await server.stop();
     await runtime.stop();
     return 0;

@@ -2,19 +2,19 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatDuration, summarizeEvent } from "../agent/event-summary.ts";
+import { formatDuration } from "../agent/event-summary.ts";
 import type { AgentEvent, FinalEvent } from "../agent/events.ts";
-import { loadSettings } from "../config/settings.ts";
-import { createLogger } from "../logger.ts";
-import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
-import { migrate } from "../store/migrate.ts";
-import { startQueue, type TaskQueue } from "../store/queue.ts";
+import type { Database, Queryable } from "../store/database.ts";
+import type { TaskQueue } from "../store/queue.ts";
+import { readerAfter, writePosition } from "../store/read-your-writes.ts";
 import { listSteps, type Step } from "../store/steps.ts";
 import { FINISHED_STATUSES, getTask, requestCancel, type Task, type TaskOutcome } from "../store/tasks.ts";
-import { RESULT_SIDE_EFFECT, type SubmitInput } from "../tasks/submit.ts";
-import { startWorkerRuntime } from "../worker/run-worker.ts";
+import type { SubmitInput } from "../tasks/submit.ts";
+import { RESULT_SIDE_EFFECT } from "../tasks/submit-result.ts";
+import type { ChangedFile } from "../workspace/commit-push.ts";
 import { parseRepositoryUrl } from "../workspace/repository-url.ts";
 import { defineCommand, UsageError } from "./command.ts";
+import { changeSummary, createStepPrinter, type StepPrinter } from "./step-printer.ts";
 import { stepLine } from "./tasks.ts";
 
 /** Exit codes by how the task ended, as `loopwright run` uses them for the agent's outcome. */
@@ -33,6 +33,15 @@ function repositoryArgument(value: string): string {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
   const repo = isUrl ? value : path.resolve(value);
   if (!isUrl && !existsSync(repo)) throw new UsageError(`--repo: there is no repository at ${repo}`);
+  // A working tree has .git; a bare repository has HEAD and objects/ at its top.
+  const isRepository =
+    existsSync(path.join(repo, ".git")) ||
+    (existsSync(path.join(repo, "HEAD")) && existsSync(path.join(repo, "objects")));
+  if (!isUrl && !isRepository) {
+    throw new UsageError(
+      `--repo: ${repo} is not a git repository (give the folder where one starts, or its URL)`,
+    );
+  }
   try {
     parseRepositoryUrl(repo);
   } catch (error) {
@@ -42,16 +51,21 @@ function repositoryArgument(value: string): string {
 }
 
 /**
- * One line for a step of a task's log: agent events as `loopwright run` prints them, the session's
- * own steps (workspace, setup, push) in words, anything else as `loopwright task` shows it.
+ * Prints a step of a task's log: agent events as `loopwright run` prints them (each command as it
+ * starts), the session's own steps (workspace, setup, push) in words, anything else as
+ * `loopwright task` shows it.
  *
  * @example
- * describeStep({ kind: "push", payload: { status: "pushed", branch: "agent/run-7", sha: "4f1c…" }, … });
+ * printStep(printer, { kind: "push", payload: { status: "pushed", branch: "agent/run-7", sha: "4f1c…" }, … });
  * // "pushed agent/run-7 (4f1c2ab93e01)"
  */
-function describeStep(step: Step): string {
+function printStep(printer: StepPrinter, step: Step): void {
   const payload = (step.payload ?? {}) as Record<string, unknown>;
-  if (AGENT_EVENT_KINDS.has(step.kind)) return summarizeEvent(payload as AgentEvent);
+  if (AGENT_EVENT_KINDS.has(step.kind)) printer.print(payload as AgentEvent);
+  else console.log(sessionStepLine(step, payload));
+}
+
+function sessionStepLine(step: Step, payload: Record<string, unknown>): string {
   const text = (value: unknown) => String(value ?? "");
   switch (step.kind) {
     case "workspace":
@@ -72,7 +86,7 @@ function describeStep(step: Step): string {
  * resolves to the finished task, or undefined when `signal` stops the following first.
  */
 async function followTask(
-  db: Database,
+  reader: Queryable,
   id: number,
   print: (step: Step) => void,
   signal: AbortSignal,
@@ -80,8 +94,8 @@ async function followTask(
   let cursor: { attempt: number; seq: number } | undefined;
   for (;;) {
     // The task before its steps: once it is seen finished, the steps read next are all there are.
-    const task = await getTask(db.reader, id);
-    const steps = await listSteps(db.reader, id, cursor);
+    const task = await getTask(reader, id);
+    const steps = await listSteps(reader, id, cursor);
     for (const step of steps) {
       if (step.attempt !== cursor?.attempt && step.attempt > 1) console.log(`— attempt ${step.attempt} —`);
       print(step);
@@ -95,7 +109,11 @@ async function followTask(
   }
 }
 
-/** Follows the task to its end, prints the outcome, and resolves to the exit code. */
+/**
+ * Follows the task to its end, prints the outcome, and resolves to the exit code. The task was just
+ * written: it is read from the replica once that has replayed the write (briefly waited for), else
+ * from the primary.
+ */
 async function waitForTask(
   db: Database,
   task: Task,
@@ -109,13 +127,17 @@ async function waitForTask(
   };
   process.on("SIGINT", interrupted);
   let final: FinalEvent | undefined;
+  let changed: ChangedFile[] | undefined;
+  const printer = createStepPrinter((line) => console.log(line));
   try {
+    const { reader } = await readerAfter(db, await writePosition(db));
     const ended = await followTask(
-      db,
+      reader,
       task.id,
       (step) => {
         if (step.kind === "final") final = step.payload as FinalEvent;
-        console.log(describeStep(step));
+        if (step.kind === "push") changed = (step.payload as { files?: ChangedFile[] }).files;
+        printStep(printer, step);
       },
       stopFollowing.signal,
     );
@@ -128,6 +150,12 @@ async function waitForTask(
     if (ended.status === "succeeded") {
       if (final?.message) console.log(`\n${final.message}`);
       console.log(`\ntask ${ended.id} succeeded: ${String(ended.sideEffects[RESULT_SIDE_EFFECT] ?? "")}`);
+      const stats = (changed ?? []).map((file) => ({
+        path: file.path,
+        added: file.added ?? null,
+        removed: file.removed ?? null,
+      }));
+      for (const line of changeSummary(stats)) console.log(line);
     } else {
       console.error(
         `loopwright submit: task ${ended.id} ${ended.status}: ${ended.error ?? "no reason given"}`,
@@ -151,14 +179,15 @@ remote as agent/run-<task id>. The model comes from LOOPWRIGHT_MODEL / OPENAI_AP
 OPENAI_BASE_URL; --replay replays a recorded transcript instead (the worker must be able to read
 FILE). Prints the task id.
 
---wait follows the step log, one line per step as \`loopwright run\` prints them, until the task
-ends. Exit status: 0 succeeded (the pushed branch, or "nothing changed"), 1 failed, 3 budget
+--wait follows the step log as \`loopwright run\` prints it (each command as it starts, the tail
+of a failing one's output) until the task ends, then lists the changed files with a diffstat. Exit status: 0 succeeded (the pushed branch, or "nothing changed"), 1 failed, 3 budget
 exhausted, 130 cancelled or interrupted.
 
 With DATABASE_URL the task goes to the shared queue and any \`loopwright worker\` runs it; Ctrl-C
 during --wait stops following, not the task. Without DATABASE_URL (the embedded database, which
 one process at a time may open) --wait is required: this process runs a worker for the task's
-duration, and Ctrl-C cancels the task.`,
+duration, and Ctrl-C cancels the task; it then needs OPENAI_API_KEY (or OPENAI_BASE_URL) unless
+--replay is given, checked before the task is created.`,
   options: {
     repo: { type: "string" },
     ref: { type: "string" },
@@ -175,12 +204,32 @@ duration, and Ctrl-C cancels the task.`,
     if (ref === "") throw new UsageError("--ref is empty");
     const replay = values.replay === undefined ? undefined : path.resolve(values.replay);
     if (replay !== undefined && !existsSync(replay)) throw new UsageError(`--replay: no file ${replay}`);
+    // Loaded once the arguments are known to be good: --help and argument errors answer without them.
+    const [
+      { loadSettings },
+      { createLogger },
+      { databaseOptions, openDatabase },
+      { migrate },
+      { startQueue },
+    ] = await Promise.all([
+      import("../config/settings.ts"),
+      import("../logger.ts"),
+      import("../store/database.ts"),
+      import("../store/migrate.ts"),
+      import("../store/queue.ts"),
+    ]);
     const settings = loadSettings();
     const wait = values.wait === true;
     if (!settings.database.url && !wait) {
       throw new UsageError(
         "without DATABASE_URL nothing else can run the task (the embedded database is open to one " +
           "process at a time): add --wait to run it in this process, or set DATABASE_URL and run `loopwright worker`",
+      );
+    }
+    // This process runs the task: a model it cannot call would fail it at the first step.
+    if (!settings.database.url && replay === undefined && !settings.model.apiKey && !settings.model.baseUrl) {
+      throw new UsageError(
+        "OPENAI_API_KEY is not set, so the agent has no model to call: set it (or OPENAI_BASE_URL for a compatible server), or replay a transcript with --replay FILE",
       );
     }
     const input: SubmitInput = { repo, prompt, ...(ref && { ref }), ...(replay && { replay }) };
@@ -196,6 +245,7 @@ duration, and Ctrl-C cancels the task.`,
     if (!settings.database.url) {
       // Only warnings from the in-process worker, unless LOG_LEVEL asks for more: stdout is the step log.
       const log = createLogger({ logLevel: process.env.LOG_LEVEL ? settings.logLevel : "warn" });
+      const { startWorkerRuntime } = await import("../worker/run-worker.ts");
       const runtime = await startWorkerRuntime(settings, log);
       try {
         const { task } = await submit(runtime.queue);

@@ -1,15 +1,10 @@
-import { loadSettings } from "../config/settings.ts";
-import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
-import { DirectoryLockedError } from "../store/directory-lock.ts";
-import { migrate } from "../store/migrate.ts";
+import type { Database } from "../store/database.ts";
+import { findTask } from "../store/read-your-writes.ts";
 import { listSteps, type Step } from "../store/steps.ts";
 import { getTask, listTasks, TASK_STATUSES, type Task, type TaskStatus } from "../store/tasks.ts";
 import { readTranscript } from "../store/transcripts.ts";
-import { RESULT_SIDE_EFFECT } from "../tasks/submit.ts";
-import { createTaskApiClient, type TaskApiClient } from "../web/api-client.ts";
-import { readLocalToken } from "../web/local-token.ts";
-import { renderTaskText } from "../web/step-log-text.ts";
-import { toStepView } from "../web/step-view.ts";
+import { RESULT_SIDE_EFFECT } from "../tasks/submit-result.ts";
+import type { TaskApiClient } from "../web/api-client.ts";
 import { defineCommand, integerOption, UsageError } from "./command.ts";
 
 /**
@@ -21,6 +16,22 @@ async function withDatabase<T>(
   fn: (db: Database) => Promise<T>,
   viaApi: (api: TaskApiClient) => Promise<T>,
 ): Promise<T> {
+  // Loaded here: `tasks --help` and argument errors answer without the database drivers.
+  const [
+    { loadSettings },
+    { databaseOptions, openDatabase },
+    { DirectoryLockedError },
+    { migrate },
+    { createTaskApiClient },
+    { readLocalToken },
+  ] = await Promise.all([
+    import("../config/settings.ts"),
+    import("../store/database.ts"),
+    import("../store/directory-lock.ts"),
+    import("../store/migrate.ts"),
+    import("../web/api-client.ts"),
+    import("../web/local-token.ts"),
+  ]);
   const settings = loadSettings();
   let db: Database;
   try {
@@ -28,7 +39,7 @@ async function withDatabase<T>(
   } catch (error) {
     const token = error instanceof DirectoryLockedError ? readLocalToken(settings.dataDir) : undefined;
     if (token === undefined) throw error;
-    return viaApi(createTaskApiClient(settings.web.publicUrl, token));
+    return viaApi(createTaskApiClient(settings.web.localUrl, token));
   }
   try {
     await migrate(db);
@@ -122,7 +133,7 @@ latest attempt's stored transcript (JSONL), ready for 'loopwright replay'.`,
     if (values.json && values.transcript) throw new UsageError("choose one of --json and --transcript");
     if (values.transcript) {
       const transcript = await withDatabase(
-        async (db) => ((await getTask(db.reader, id)) ? readTranscript(db.reader, id) : undefined),
+        async (db) => ((await findTask(db, id)) ? readTranscript(db.reader, id) : undefined),
         (api) => api.transcript(id),
       );
       if (transcript === undefined) {
@@ -135,8 +146,11 @@ latest attempt's stored transcript (JSONL), ready for 'loopwright replay'.`,
     }
     const found = await withDatabase(
       async (db) => {
+        // Found on the primary when the replica does not have it yet: steps are read there too.
         const task = await getTask(db.reader, id);
-        return task && { task, steps: await listSteps(db.reader, id) };
+        if (task) return { task, steps: await listSteps(db.reader, id) };
+        const fresh = await findTask(db, id);
+        return fresh && { task: fresh, steps: await listSteps(db, id) };
       },
       (api) => api.getTask(id),
     );
@@ -149,6 +163,10 @@ latest attempt's stored transcript (JSONL), ready for 'loopwright replay'.`,
       return 0;
     }
     const { task, steps } = found;
+    const [{ renderTaskText }, { toStepView }] = await Promise.all([
+      import("../web/step-log-text.ts"),
+      import("../web/step-view.ts"),
+    ]);
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
     console.log(renderTaskText(task, steps.map(toStepView), { width: process.stdout.columns ?? 100, color }));
     return 0;

@@ -1,10 +1,6 @@
 import { createServer } from "node:http";
-import { loadSettings } from "../config/settings.ts";
-import { createLogger } from "../logger.ts";
-import { databaseOptions, openDatabase } from "../store/database.ts";
-import { migrate } from "../store/migrate.ts";
-import { createWebHandlers } from "../web/web-handlers.ts";
 import { defineCommand, UsageError } from "./command.ts";
+import { ensurePortFree } from "./port-check.ts";
 import { waitForShutdownSignal } from "./signals.ts";
 
 export const webCommand = defineCommand({
@@ -19,12 +15,27 @@ itself. Sign-in needs the App's GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (see d
 Stops cleanly on SIGINT or SIGTERM.`,
   options: {},
   async run() {
+    // Loaded when the command runs: its --help and argument errors answer without them.
+    const [
+      { loadSettings },
+      { createLogger },
+      { databaseOptions, openDatabase },
+      { migrate },
+      { createWebHandlers },
+    ] = await Promise.all([
+      import("../config/settings.ts"),
+      import("../logger.ts"),
+      import("../store/database.ts"),
+      import("../store/migrate.ts"),
+      import("../web/web-handlers.ts"),
+    ]);
     const settings = loadSettings();
     if (!settings.database.url) {
       throw new UsageError(
         "DATABASE_URL is not set: 'loopwright web' reads a PostgreSQL database; with the embedded one, 'loopwright serve' serves the dashboard",
       );
     }
+    if (settings.server.port !== 0) await ensurePortFree(settings.server.host, settings.server.port);
     const log = createLogger(settings);
     const shutdown = waitForShutdownSignal();
     const db = await openDatabase(databaseOptions(settings));

@@ -1,6 +1,4 @@
-import { loadSettings } from "../config/settings.ts";
-import { createLogger } from "../logger.ts";
-import { startWorkerRuntime } from "../worker/run-worker.ts";
+import { startSpawnHelper } from "../workspace/spawn-helper.ts";
 import { defineCommand, UsageError } from "./command.ts";
 import { waitForShutdownSignal } from "./signals.ts";
 
@@ -10,11 +8,20 @@ export const workerCommand = defineCommand({
 Usage: loopwright worker
 
 Claims task jobs from the queue in DATABASE_URL and runs them, LOOPWRIGHT_WORKER_CONCURRENCY
-interactive tasks at a time (half as many review/scheduled ones). Start as many worker processes,
-on as many machines, as you like. On SIGINT or SIGTERM it stops claiming, lets running tasks finish
-within 30 seconds, hands the rest back to the queue for another worker, and exits 0.`,
+interactive tasks at a time (half as many review/scheduled ones, and as many eval tasks of
+'loopwright eval run'). Start as many worker processes, on as many machines, as you like. On
+SIGINT or SIGTERM it stops claiming, lets running tasks finish within 30 seconds, hands the rest
+back to the queue for another worker, and exits 0.`,
   options: {},
   async run() {
+    // Before the heavy modules and the database load: children (git, bwrap) start from this small helper.
+    startSpawnHelper();
+    // Loaded when the command runs: its --help and argument errors answer without them.
+    const [{ loadSettings }, { createLogger }, { startWorkerRuntime }] = await Promise.all([
+      import("../config/settings.ts"),
+      import("../logger.ts"),
+      import("../worker/run-worker.ts"),
+    ]);
     const settings = loadSettings();
     if (!settings.database.url) {
       throw new UsageError(

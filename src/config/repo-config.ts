@@ -4,13 +4,14 @@ import { z } from "zod";
 /** Where the per-repository file lives, as Probot's `context.config` expects it (relative to `.github/`). */
 export const REPO_CONFIG_FILE = "loopwright.yml";
 
-const wholeNumber = (min: number, max: number, fallback: number) =>
+const whole = (min: number, max: number) =>
   z
     .number({ error: `expected a whole number from ${min} to ${max}` })
     .int({ error: `expected a whole number from ${min} to ${max}` })
     .min(min, { error: `expected a whole number from ${min} to ${max}` })
-    .max(max, { error: `expected a whole number from ${min} to ${max}` })
-    .default(fallback);
+    .max(max, { error: `expected a whole number from ${min} to ${max}` });
+
+const wholeNumber = (min: number, max: number, fallback: number) => whole(min, max).default(fallback);
 
 const flag = (fallback: boolean) => z.boolean({ error: "expected true or false" }).default(fallback);
 
@@ -103,25 +104,116 @@ function cronProblem(expression: string): string | undefined {
   }
 }
 
-const scheduleSchema = z.strictObject(
-  {
-    name: z
-      .string({ error: "expected a short name made of letters, digits, . _ -" })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-        error: "expected a short name made of letters, digits, . _ - (at most 64)",
-      }),
-    cron: z.string({ error: 'expected a cron expression such as "0 4 * * 1"' }).superRefine((value, ctx) => {
-      const problem = cronProblem(value);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    }),
-    prompt: z
-      .string({ error: "expected the task description as text" })
-      .trim()
-      .min(1, { error: "expected the task description as text" })
-      .max(20_000, { error: "expected at most 20000 characters" }),
-  },
-  { error: "expected a mapping with name, cron and prompt" },
-);
+/** Whether the runtime knows an IANA time zone name (Europe/Berlin, America/New_York, UTC). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const customCheck =
+  (problemOf: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  };
+
+/** A schedule's own branch: a plain branch name; the `fix.branch_prefix` is added unless it already has it. */
+function scheduleBranchProblem(branch: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(branch) || branch.endsWith("/")) {
+    return "expected a branch name made of letters, digits, . _ - and /, such as agent/maintain-deps";
+  }
+  return branchPrefixProblem(`${branch}/`);
+}
+
+const SCHEDULE_KEYS = "name, cron (or every) and prompt";
+
+const scheduleSchema = z
+  .strictObject(
+    {
+      name: z
+        .string({ error: "expected a short name made of letters, digits, . _ -" })
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+          error: "expected a short name made of letters, digits, . _ - (at most 64)",
+        }),
+      cron: z
+        .string({ error: 'expected a cron expression such as "0 4 * * 1"' })
+        .superRefine(customCheck(cronProblem))
+        .optional(),
+      /** Instead of `cron`: once a day or a week, at a time spread per repository and schedule. */
+      every: z.enum(["daily", "weekly"], { error: "expected daily or weekly" }).optional(),
+      timezone: z
+        .string({ error: "expected an IANA time zone name such as Europe/Berlin" })
+        .refine(isTimeZone, { error: "expected an IANA time zone name such as Europe/Berlin or UTC" })
+        .optional(),
+      prompt: z
+        .string({ error: "expected the task description as text" })
+        .trim()
+        .min(1, { error: "expected the task description as text" })
+        .max(20_000, { error: "expected at most 20000 characters" }),
+      branch: z
+        .string({ error: "expected a branch name such as agent/maintain-deps" })
+        .superRefine(customCheck(scheduleBranchProblem))
+        .optional(),
+      labels: z
+        .array(z.string().trim().min(1).max(50), { error: "expected a list of label names" })
+        .max(10, { error: "expected at most 10 labels" })
+        .optional(),
+      reviewers: z
+        .array(
+          z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, { error: "expected GitHub user names" }),
+          { error: "expected a list of GitHub user names" },
+        )
+        .max(10, { error: "expected at most 10 reviewers" })
+        .optional(),
+      network: z.boolean({ error: "expected true or false" }).optional(),
+      setup: z
+        .string({ error: "expected a shell command such as npm ci" })
+        .trim()
+        .max(2000, { error: "expected at most 2000 characters" })
+        .nullable()
+        .optional(),
+      budget: z
+        .strictObject(
+          {
+            max_steps: whole(1, 1000).optional(),
+            max_tokens: whole(1000, 1_000_000_000).optional(),
+          },
+          { error: "expected a mapping with max_steps and/or max_tokens" },
+        )
+        .optional(),
+      enabled: z.boolean({ error: "expected true or false" }).optional(),
+    },
+    { error: `expected a mapping with ${SCHEDULE_KEYS}` },
+  )
+  .superRefine((schedule, ctx) => {
+    if ((schedule.cron === undefined) === (schedule.every === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'expected either cron (such as "0 4 * * 1") or every (daily or weekly), not both or neither',
+      });
+    }
+  });
+
+/** One entry of `schedules:` as validated; unset keys take their defaults when the schedule runs. */
+export type ScheduleConfig = z.output<typeof scheduleSchema>;
+
+/** A list of short names or globs of at most 200 characters (label names may hold spaces, the rest not). */
+const nameList = (what: string, max: number, spaces = false) =>
+  z
+    .array(
+      z
+        .string({ error: `expected ${what}` })
+        .trim()
+        .min(1, { error: `expected ${what}` })
+        .max(200, { error: "expected at most 200 characters" })
+        .regex(spaces ? /^[^\n]+$/ : /^\S+$/, { error: `expected ${what}, one per entry` }),
+      { error: `expected a list of ${what}` },
+    )
+    .max(max, { error: `expected at most ${max} entries` })
+    .default([]);
 
 /** A section whose keys all have defaults, so a missing section parses as `{}`. */
 const section = <T extends z.core.$ZodLooseShape>(shape: T) => {
@@ -153,7 +245,36 @@ const repoConfigSchema = z.strictObject(
         })
         .default("agent/"),
     }),
-    review: section({ auto: flag(true), drafts: flag(false), max_comments: wholeNumber(0, 100, 10) }),
+    review: section({
+      auto: flag(true),
+      drafts: flag(false),
+      max_comments: wholeNumber(0, 100, 10),
+      /** Base branches whose pull requests are reviewed automatically (globs); empty: every base. */
+      base_branches: nameList("branch globs such as main or release/*", 50),
+      /** Paths the review leaves out (globs), listed in the summary as skipped. */
+      ignore: nameList("path globs such as docs/** or *.snap", 100),
+      skip_labels: nameList("label names", 50, true),
+      skip_authors: nameList("GitHub user names", 100),
+      /** Bot authors whose pull requests are reviewed (every other bot's are skipped). */
+      bots: nameList("bot user names such as dependabot[bot]", 50),
+      /** Review Loopwright's own pull requests too. */
+      own_pulls: flag(true),
+      /** Findings below this priority go to the summary only, never inline. */
+      min_inline_priority: z
+        .enum(["P0", "P1", "P2", "P3"], { error: "expected one of P0, P1, P2, P3" })
+        .default("P1"),
+      /** The lowest finding priority that makes the check run fail; none: the check is always neutral or success. */
+      fail_on: z.enum(["none", "P0", "P1"], { error: "expected one of none, P0, P1" }).default("none"),
+      instructions: z
+        .string({ error: "expected review guidance as text" })
+        .trim()
+        .max(8_000, { error: "expected at most 8000 characters" })
+        .nullable()
+        .transform((value) => (value === "" ? null : value))
+        .default(null),
+      /** Tokens one review may spend (the task also stays within budget.max_tokens). */
+      max_tokens: wholeNumber(1000, 1_000_000_000, 1_000_000),
+    }),
     sandbox: section({
       network: flag(false),
       setup: z
@@ -201,6 +322,13 @@ const repoConfigSchema = z.strictObject(
         .nullable()
         .transform((value) => (value === "" ? null : value))
         .default(null),
+    }),
+    /** Scheduled maintenance: caps that keep it from flooding the repository with pull requests. */
+    maintenance: section({
+      max_open_prs: wholeNumber(0, 50, 3),
+      /** Consecutive runs whose pull requests were closed unmerged before a schedule pauses (0: never). */
+      pause_after: wholeNumber(0, 100, 4),
+      dashboard: flag(true),
     }),
     schedules: z
       .array(scheduleSchema, { error: "expected a list of schedules" })

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { rememberSecret } from "../redact.ts";
+import { SettingsError } from "./settings-error.ts";
 
 /** Variables whose values must never appear in messages or logs. */
 const SECRET_VARIABLES = new Set([
@@ -41,6 +42,23 @@ const httpUrl = optionalString.refine(
   "expected an http(s) URL such as http://localhost:8000/v1",
 );
 
+/** An origin people and GitHub reach: scheme, host and port only, since every route is served from the root. */
+const publicOrigin = optionalString.refine(
+  (value) =>
+    value === undefined ||
+    (URL.canParse(value) &&
+      /^https?:$/.test(new URL(value).protocol) &&
+      new URL(value).pathname === "/" &&
+      new URL(value).search === "" &&
+      new URL(value).hash === ""),
+  "expected the http(s) address where GitHub and people reach this server, without a path, such as https://loopwright.example.com",
+);
+
+const webhookProxyUrl = optionalString.refine(
+  (value) => value === undefined || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)),
+  "expected the URL of a webhook proxy channel, such as https://smee.io/AbCdEf123456",
+);
+
 const enumWithDefault = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   optionalString.pipe(
     z
@@ -74,6 +92,10 @@ const environmentSchema = z.object({
   OPENAI_BASE_URL: httpUrl,
   DATABASE_URL: postgresUrl,
   DATABASE_READ_URL: postgresUrl,
+  DATABASE_LISTEN_URL: optionalString.refine(
+    (value) => value === undefined || value === "off" || /^postgres(ql)?:\/\/.+/.test(value),
+    "expected a direct PostgreSQL connection URL to the primary, or off",
+  ),
   LOOPWRIGHT_DATA_DIR: optionalString.transform((value) => path.resolve(value ?? ".loopwright")),
   LOOPWRIGHT_MODEL: optionalString.transform((value) => value ?? "gpt-5-codex"),
   LOOPWRIGHT_API: enumWithDefault(["responses", "chat"], "responses"),
@@ -86,9 +108,13 @@ const environmentSchema = z.object({
   LOOPWRIGHT_CACHE_MAX_MB: integerInRange(64, 1_048_576, 10_240),
   LOOPWRIGHT_DELIVERY_RETENTION_DAYS: integerInRange(1, 3650, 14),
   LOOPWRIGHT_REDELIVERY_LOOKBACK_HOURS: integerInRange(1, 72, 24),
+  LOOPWRIGHT_MAINTENANCE_PER_INSTALLATION_PER_HOUR: integerInRange(1, 10_000, 20),
+  LOOPWRIGHT_SCHEDULER_TICK_SECONDS: integerInRange(1, 3600, 15),
   GITHUB_CLIENT_ID: optionalString,
   GITHUB_CLIENT_SECRET: optionalString,
   LOOPWRIGHT_URL: httpUrl,
+  PUBLIC_URL: publicOrigin,
+  WEBHOOK_PROXY_URL: webhookProxyUrl,
   LOOPWRIGHT_ADMINS: optionalString,
   LOOPWRIGHT_METRICS_TOKEN: optionalString,
 });
@@ -103,6 +129,13 @@ export type Settings = {
     webhookPath: string;
     /** REST API root: https://api.github.com, or the GitHub Enterprise Server's /api/v3. */
     baseUrl: string;
+    /** A webhook proxy channel (smee.io) that `serve` forwards deliveries from (WEBHOOK_PROXY_URL). */
+    webhookProxyUrl: string | undefined;
+    /**
+     * The webhook URL the setup page registers: WEBHOOK_PROXY_URL, else PUBLIC_URL + WEBHOOK_PATH;
+     * undefined when neither is set (the setup page then opens a new smee.io channel, as Probot does).
+     */
+    registeredWebhookUrl: string | undefined;
     /** How long one attempt of a GitHub API request may take before it is retried or fails. */
     requestTimeoutMs: number;
   };
@@ -120,19 +153,34 @@ export type Settings = {
     /** How long one model request may take (a hung answer ends the task with a timeout, not a hang). */
     timeoutMs: number;
   };
-  database: { url: string | undefined; readUrl: string | undefined };
+  database: {
+    url: string | undefined;
+    readUrl: string | undefined;
+    /**
+     * The queue's LISTEN connection: a direct (session) connection to the primary when DATABASE_URL
+     * goes through a transaction-mode pooler; false: no LISTEN, workers poll; undefined: DATABASE_URL.
+     */
+    listenUrl: string | false | undefined;
+  };
   dataDir: string;
   sandbox: "auto" | "bwrap" | "none";
   workerConcurrency: number;
   cacheMaxMegabytes: number;
   /** The webhook inbox: how long deliveries are kept, and how far back missed ones are asked for again. */
   inbox: { retentionDays: number; redeliveryLookbackHours: number };
+  /**
+   * Scheduled maintenance: how often each process looks for due schedules, and how many runs one
+   * installation's schedules may start in an hour (more are skipped with the reason on the dashboard).
+   */
+  maintenance: { tickSeconds: number; perInstallationPerHour: number };
   /** The dashboard: "Sign in with GitHub" through the App's OAuth credentials, who sees everything. */
   web: {
     clientId: string | undefined;
     clientSecret: string | undefined;
-    /** Where people reach this server (OAuth callback, links); default http://localhost:PORT. */
+    /** Where GitHub and people reach this server (PUBLIC_URL: OAuth callback, links); default http://localhost:PORT. */
     publicUrl: string;
+    /** Where the CLI on this machine reaches a running `serve` (LOOPWRIGHT_URL); default http://localhost:PORT. */
+    localUrl: string;
     /** GitHub logins that see and stop every task. */
     admins: string[];
     /** When set, /metrics asks for `Authorization: Bearer <token>`. */
@@ -142,15 +190,7 @@ export type Settings = {
   };
 };
 
-/** Thrown when the environment holds a bad value; each problem is one line naming the variable. */
-export class SettingsError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(problems.join("\n"));
-    this.name = "SettingsError";
-    this.problems = problems;
-  }
-}
+export { SettingsError };
 
 function describeReceived(variable: string, value: string | undefined): string {
   if (value === undefined) return "it is not set";
@@ -210,6 +250,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       "Invalid setting DATABASE_READ_URL: a read replica needs DATABASE_URL (the primary) as well",
     );
   }
+  if (data.DATABASE_LISTEN_URL !== undefined && data.DATABASE_URL === undefined) {
+    problems.push(
+      "Invalid setting DATABASE_LISTEN_URL: the queue's direct connection needs DATABASE_URL (the primary) as well",
+    );
+  }
   if ((data.GITHUB_CLIENT_ID === undefined) !== (data.GITHUB_CLIENT_SECRET === undefined)) {
     problems.push(
       "Invalid setting GITHUB_CLIENT_SECRET: the dashboard's sign-in needs both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the App's OAuth credentials)",
@@ -226,7 +271,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     data.LOOPWRIGHT_METRICS_TOKEN,
   ])
     rememberSecret(secret);
-  for (const url of [data.DATABASE_URL, data.DATABASE_READ_URL]) rememberSecret(urlPassword(url));
+  for (const url of [data.DATABASE_URL, data.DATABASE_READ_URL, data.DATABASE_LISTEN_URL])
+    rememberSecret(urlPassword(url));
+  const publicUrl = data.PUBLIC_URL === undefined ? undefined : new URL(data.PUBLIC_URL).origin;
 
   return {
     github: {
@@ -235,6 +282,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       webhookSecret: data.WEBHOOK_SECRET,
       webhookPath: data.WEBHOOK_PATH,
       baseUrl: data.GHE_HOST ? `${data.GHE_PROTOCOL}://${data.GHE_HOST}/api/v3` : "https://api.github.com",
+      webhookProxyUrl: data.WEBHOOK_PROXY_URL,
+      registeredWebhookUrl:
+        data.WEBHOOK_PROXY_URL ?? (publicUrl === undefined ? undefined : `${publicUrl}${data.WEBHOOK_PATH}`),
       requestTimeoutMs: data.LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS * 1000,
     },
     server: { host: data.HOST, port: data.PORT },
@@ -249,11 +299,19 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       contextWindow: data.LOOPWRIGHT_CONTEXT_WINDOW === 0 ? undefined : data.LOOPWRIGHT_CONTEXT_WINDOW,
       timeoutMs: data.LOOPWRIGHT_MODEL_TIMEOUT_SECONDS * 1000,
     },
-    database: { url: data.DATABASE_URL, readUrl: data.DATABASE_READ_URL },
+    database: {
+      url: data.DATABASE_URL,
+      readUrl: data.DATABASE_READ_URL,
+      listenUrl: data.DATABASE_LISTEN_URL === "off" ? false : data.DATABASE_LISTEN_URL,
+    },
     dataDir: data.LOOPWRIGHT_DATA_DIR,
     sandbox: data.LOOPWRIGHT_SANDBOX,
     workerConcurrency: data.LOOPWRIGHT_WORKER_CONCURRENCY,
     cacheMaxMegabytes: data.LOOPWRIGHT_CACHE_MAX_MB,
+    maintenance: {
+      tickSeconds: data.LOOPWRIGHT_SCHEDULER_TICK_SECONDS,
+      perInstallationPerHour: data.LOOPWRIGHT_MAINTENANCE_PER_INSTALLATION_PER_HOUR,
+    },
     inbox: {
       retentionDays: data.LOOPWRIGHT_DELIVERY_RETENTION_DAYS,
       redeliveryLookbackHours: data.LOOPWRIGHT_REDELIVERY_LOOKBACK_HOURS,
@@ -261,7 +319,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     web: {
       clientId: data.GITHUB_CLIENT_ID,
       clientSecret: data.GITHUB_CLIENT_SECRET,
-      publicUrl: (data.LOOPWRIGHT_URL ?? `http://localhost:${data.PORT}`).replace(/\/+$/, ""),
+      publicUrl: publicUrl ?? `http://localhost:${data.PORT}`,
+      localUrl: (data.LOOPWRIGHT_URL ?? `http://localhost:${data.PORT}`).replace(/\/+$/, ""),
       admins: (data.LOOPWRIGHT_ADMINS ?? "")
         .split(",")
         .map((login) => login.trim())

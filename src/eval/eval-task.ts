@@ -1,4 +1,3 @@
-import { writeFile } from "node:fs/promises";
 import type { AgentResult } from "../agent/loop.ts";
 import type { ModelClient, ModelErrorKind } from "../agent/model.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
@@ -10,7 +9,7 @@ import { DEFAULT_BRANCH_PREFIX } from "../workspace/workspace.ts";
 import { applyFileDiff } from "./apply-diff.ts";
 import { diffPaths, fileAt, type RepositoryReader } from "./history.ts";
 import { costUsd, type Price } from "./prices.ts";
-import type { EvalResult, FailureClass } from "./results.ts";
+import { type EvalResult, type FailureClass, runFolderNames } from "./results.ts";
 import type { EvalTask } from "./task-set.ts";
 import { FILE_PLACEHOLDER } from "./test-command.ts";
 import { runTests } from "./test-run.ts";
@@ -31,19 +30,19 @@ export type EvalTaskRequest = {
   /** The repository's `.github/loopwright.yml` at the base commit: the budgets and sandbox of a fix task. */
   config: RepoConfig;
   price: Price | undefined;
-  /** Where this task's agent diff and test output go, and how results.jsonl names those files. */
-  files: { patch: string; tests: string };
-  names: { patch: string; transcript: string };
 };
 
-/** What became of a task: its result line, or a model failure that makes every other task pointless too. */
+/**
+ * What became of a task: its result line (with the agent's diff and the scoring test output when
+ * there are), or a model failure that makes every other task pointless too.
+ */
 export type EvalTaskOutcome =
-  | { kind: "scored"; result: EvalResult }
+  | { kind: "scored"; result: EvalResult; patch: string | null; testOutput: string | null }
   | { kind: "fatal"; message: string }
   | { kind: "interrupted" };
 
 /** Model failures that no other task would escape: a wrong key, an unknown model, no quota. */
-const FATAL_MODEL_ERRORS: readonly ModelErrorKind[] = ["auth", "model_not_found", "quota"];
+export const FATAL_MODEL_ERRORS: readonly ModelErrorKind[] = ["auth", "model_not_found", "quota"];
 
 const AUTHOR: Identity = { name: "Loopwright eval", email: "loopwright@localhost" };
 
@@ -99,7 +98,7 @@ const listed = (ids: readonly string[]) =>
  * it again); an auth, unknown-model or quota failure is `fatal`.
  *
  * @example
- * const outcome = await runEvalTask(deps, context, { task, remote, model, modelName: "gpt-5", testCommand: "npm test", config, price, files, names });
+ * const outcome = await runEvalTask(deps, context, { task, remote, model, modelName: "gpt-5", testCommand: "npm test", config, price });
  * if (outcome.kind === "scored") await appendFile("results.jsonl", `${JSON.stringify(outcome.result)}\n`);
  */
 export async function runEvalTask(
@@ -130,6 +129,7 @@ export async function runEvalTask(
     branchPolicy: "task",
   });
   const { agent, change } = session;
+  const names = runFolderNames(task.instance_id);
   if (agent.outcome === "aborted" || signal.aborted) return { kind: "interrupted" };
   if (agent.modelError && FATAL_MODEL_ERRORS.includes(agent.modelError.kind)) {
     return { kind: "fatal", message: agent.modelError.message };
@@ -138,14 +138,14 @@ export async function runEvalTask(
   let failure: FailureClass | null = null;
   let detail: string | null = null;
   let tests: EvalResult["tests"] = null;
-  let patchName: string | null = null;
+  let patch: string | null = null;
+  let testOutput: string | null = null;
   if (agent.outcome === "budget_exhausted") [failure, detail] = ["budget", agent.message];
   else if (agent.outcome === "model_error") [failure, detail] = ["error", agent.message];
   else if (change.status !== "pushed") {
     [failure, detail] = ["no_change", `the agent changed no file: ${firstLine(agent.message, 300)}`];
   } else {
-    await writeFile(request.files.patch, await diffPaths(reader, task.base_commit, change.sha));
-    patchName = request.names.patch;
+    patch = await diffPaths(reader, task.base_commit, change.sha);
     const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
     const run = await withTestWorkspace(
       deps,
@@ -166,7 +166,7 @@ export async function runEvalTask(
         });
       },
     );
-    await writeFile(request.files.tests, run.output);
+    testOutput = run.output;
     const failToPass = checkExpected(task.FAIL_TO_PASS, run.results);
     const passToPass = checkExpected(task.PASS_TO_PASS, run.results);
     tests = {
@@ -196,6 +196,8 @@ export async function runEvalTask(
   const tokens = { input: totals.input, cached: totals.cached, output: totals.output, total: totals.total };
   return {
     kind: "scored",
+    patch,
+    testOutput,
     result: {
       instance_id: task.instance_id,
       resolved: failure === null,
@@ -210,8 +212,8 @@ export async function runEvalTask(
       size: changedLineCount(parseUnifiedDiff(task.patch)),
       model: request.modelName,
       agent_outcome: agent.outcome,
-      transcript: request.names.transcript,
-      patch: patchName,
+      transcript: names.transcript,
+      patch: patch === null ? null : names.patch,
       finished_at: new Date().toISOString(),
     },
   };

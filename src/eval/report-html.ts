@@ -4,8 +4,9 @@ import type { EvalResult, RunMeta } from "./results.ts";
 import { formatPercent, type RunSummary } from "./summary.ts";
 import { type Bar, barChart } from "./svg-charts.ts";
 
-const RESOLVED_COLOR = "#54a24b";
-const UNRESOLVED_COLOR = "#e45756";
+/** Bar and cell colours of a good and a bad outcome. */
+export const RESOLVED_COLOR = "#54a24b";
+export const UNRESOLVED_COLOR = "#e45756";
 /** Above this many tasks the tokens chart is a histogram instead of one bar per task. */
 const MAX_TASK_BARS = 60;
 const BINS = 10;
@@ -60,6 +61,53 @@ svg { display: block; margin: 1rem 0; max-width: 100%; height: auto; }
 `;
 
 /**
+ * A self-contained report page: a title, an introduction, the headline numbers, charts (already
+ * escaped SVG) and one table row per task; `rowClass` gives a cell its class (for colour). No script,
+ * no external asset; all text escaped.
+ *
+ * @example
+ * reportPage({ title: "Loopwright eval: gpt-5 on tasks.jsonl", intro, headline, charts: [], columns, rows });
+ */
+export function reportPage(page: {
+  title: string;
+  intro: string;
+  headline: [string, string][];
+  charts: SafeHtml[];
+  tableTitle: string;
+  columns: readonly string[];
+  rows: readonly string[][];
+  cellClass?: (index: number, value: string) => string | undefined;
+}): string {
+  const rows = page.rows.map((cells) => {
+    return html`<tr>${cells.map((value, index) => {
+      const className = page.cellClass?.(index, value);
+      return className === undefined ? html`<td>${value}</td>` : html`<td class="${className}">${value}</td>`;
+    })}</tr>`;
+  });
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${page.title}</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<h1>${page.title}</h1>
+<p>${page.intro}</p>
+<table>${page.headline.map(([label, value]) => html`<tr><th>${label}</th><td>${value}</td></tr>`)}</table>
+${page.charts}
+<h2>${page.tableTitle}</h2>
+<table>
+<tr>${page.columns.map((column) => html`<th>${column}</th>`)}</tr>
+${rows}
+</table>
+</body>
+</html>
+`.value;
+}
+
+/**
  * `report.html`: the same numbers as report.md plus two charts (resolve rate by task size, tokens per
  * task) as inline SVG, in one self-contained file — no script, no external asset; all text escaped.
  *
@@ -67,33 +115,14 @@ svg { display: block; margin: 1rem 0; max-width: 100%; height: auto; }
  * await writeFile("run/report.html", renderHtmlReport(meta, results, summarizeResults(results)));
  */
 export function renderHtmlReport(meta: RunMeta, results: readonly EvalResult[], summary: RunSummary): string {
-  const rows = results.map((result) => {
-    const cells = taskRow(result);
-    return html`<tr>${cells.map((value, index) =>
-      index === 1 ? html`<td class="${value}">${value}</td>` : html`<td>${value}</td>`,
-    )}</tr>`;
+  return reportPage({
+    title: `Loopwright eval: ${meta.model} on ${meta.task_set}`,
+    intro: `Started ${meta.started_at}. Resolved means every FAIL_TO_PASS and PASS_TO_PASS test passed after the held-back test changes were applied.`,
+    headline: headline(meta, summary),
+    charts: [sizeChart(summary), tokensChart(results)],
+    tableTitle: "Tasks",
+    columns: TASK_COLUMNS,
+    rows: results.map(taskRow),
+    cellClass: (index, value) => (index === 1 ? value : undefined),
   });
-  const page = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Loopwright eval: ${meta.model} on ${meta.task_set}</title>
-<style>${new SafeHtml(STYLE)}</style>
-</head>
-<body>
-<h1>Loopwright eval: ${meta.model} on ${meta.task_set}</h1>
-<p>Started ${meta.started_at}. Resolved means every FAIL_TO_PASS and PASS_TO_PASS test passed after the held-back test changes were applied.</p>
-<table>${headline(meta, summary).map(([label, value]) => html`<tr><th>${label}</th><td>${value}</td></tr>`)}</table>
-${sizeChart(summary)}
-${tokensChart(results)}
-<h2>Tasks</h2>
-<table>
-<tr>${TASK_COLUMNS.map((column) => html`<th>${column}</th>`)}</tr>
-${rows}
-</table>
-</body>
-</html>
-`;
-  return page.value;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fileSafeId } from "./task-set.ts";
 
 /** Why a task was not resolved. */
 export const FAILURE_CLASSES = ["no_change", "tests_fail", "budget", "error"] as const;
@@ -12,6 +13,14 @@ const testOutcomeSchema = z.object({
   failed: z.array(z.string()),
 });
 
+/** Tokens a task's model used: `cached` is part of `input`. */
+export const tokensSchema = z.object({
+  input: z.number().nonnegative(),
+  cached: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  total: z.number().nonnegative(),
+});
+
 const resultSchema = z.looseObject({
   instance_id: z.string().min(1),
   resolved: z.boolean(),
@@ -21,12 +30,7 @@ const resultSchema = z.looseObject({
   tests: z.object({ fail_to_pass: testOutcomeSchema, pass_to_pass: testOutcomeSchema }).nullable(),
   steps: z.number().int().nonnegative(),
   tool_calls: z.number().int().nonnegative(),
-  tokens: z.object({
-    input: z.number().nonnegative(),
-    cached: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    total: z.number().nonnegative(),
-  }),
+  tokens: tokensSchema,
   /** Null when the model has no price in the table. */
   cost_usd: z.number().nonnegative().nullable(),
   wall_ms: z.number().nonnegative(),
@@ -44,6 +48,27 @@ const resultSchema = z.looseObject({
 /** One line of `results.jsonl`: a scored task. */
 export type EvalResult = z.output<typeof resultSchema>;
 
+/**
+ * Where a task's files are in a run folder, as results.jsonl names them.
+ *
+ * @example
+ * runFolderNames("mini-4f1c2ab93e01"); // { transcript: "transcripts/mini-4f1c2ab93e01.jsonl", patch: "patches/…diff", … }
+ */
+export function runFolderNames(instanceId: string): {
+  transcript: string;
+  steps: string;
+  patch: string;
+  tests: string;
+} {
+  const id = fileSafeId(instanceId);
+  return {
+    transcript: `transcripts/${id}.jsonl`,
+    steps: `steps/${id}.jsonl`,
+    patch: `patches/${id}.diff`,
+    tests: `tests/${id}.txt`,
+  };
+}
+
 /** A results file that cannot be read. */
 export class ResultsError extends Error {
   override name = "ResultsError";
@@ -58,8 +83,20 @@ export class ResultsError extends Error {
  * @throws ResultsError naming the line
  */
 export function parseResults(content: string, source: string): EvalResult[] {
+  return parseResultLines(content, source, resultSchema);
+}
+
+/**
+ * Parses a results file whose lines `schema` describes (`eval run`'s, `eval review`'s), dropping a
+ * last line cut short as `parseResults` does.
+ *
+ * @example
+ * const done = parseResultLines(text, "run/results.jsonl", reviewResultSchema);
+ * @throws ResultsError naming the line
+ */
+export function parseResultLines<T>(content: string, source: string, schema: z.ZodType<T>): T[] {
   const lines = content.split("\n");
-  const results: EvalResult[] = [];
+  const results: T[] = [];
   lines.forEach((line, index) => {
     if (line.trim() === "") return;
     const isLast = lines.slice(index + 1).every((rest) => rest.trim() === "");
@@ -70,7 +107,7 @@ export function parseResults(content: string, source: string): EvalResult[] {
       if (isLast && !content.endsWith("\n")) return;
       throw new ResultsError(`${source} line ${index + 1}: not valid JSON (${(error as Error).message})`);
     }
-    const parsed = resultSchema.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new ResultsError(`${source} line ${index + 1}: not a result: ${z.prettifyError(parsed.error)}`);
     }
@@ -86,6 +123,10 @@ const metaSchema = z.looseObject({
   task_set: z.string(),
   tasks: z.number().int().nonnegative(),
   started_at: z.string(),
+  /** Names the run's tasks in the queue (`eval:<run_id>:<instance_id>`); older run folders have none. */
+  run_id: z.string().optional(),
+  /** `review` for an `eval review` run; absent for `eval run`'s. */
+  kind: z.string().optional(),
 });
 
 /** `run.json`: what a run folder holds a run of. */

@@ -77,9 +77,29 @@ export async function runRepository(source: string, runDir: string, signal: Abor
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
+    // Another process sharing the folder made the copy first.
+    if (existsSync(path.join(target, "objects"))) return target;
     throw error;
   }
   return target;
+}
+
+/**
+ * Brings a copy made by `runRepository` up to date with its source (branches and tags), for a task
+ * whose base commit is newer than the copy.
+ *
+ * @example
+ * if (!(await hasCommit(reader, task.base_commit))) await updateRunRepository(copy, source, signal);
+ * @throws GitError when the source cannot be fetched
+ */
+export async function updateRunRepository(copy: string, source: string, signal: AbortSignal): Promise<void> {
+  const location = parseRepositoryUrl(source);
+  await runGit(["fetch", "--quiet", location.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], {
+    operation: "fetch",
+    repository: location.display,
+    cwd: copy,
+    signal,
+  });
 }
 
 /**

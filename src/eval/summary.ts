@@ -28,7 +28,13 @@ export type RunSummary = {
   bySize: SizeBucket[];
 };
 
-const mean = (values: number[]) =>
+/**
+ * The mean of some numbers, null for none.
+ *
+ * @example
+ * mean([1, 2, 6]); // 3
+ */
+export const mean = (values: number[]) =>
   values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 function median(values: number[]): number | null {
@@ -115,4 +121,14 @@ export function formatDollars(value: number | null): string {
  */
 export function formatSeconds(ms: number | null): string {
   return ms === null ? "—" : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * A confidence interval after a rate, in parentheses; empty without one.
+ *
+ * @example
+ * intervalNote({ low: 0.299, high: 0.701 }, "95% CI "); // " (95% CI 29.9%–70.1%)"
+ */
+export function intervalNote(interval: Interval | null, label = ""): string {
+  return interval ? ` (${label}${formatPercent(interval.low)}–${formatPercent(interval.high)})` : "";
 }

@@ -27,7 +27,8 @@ const testList = z.unknown().transform((value, ctx) => {
 
 const text = (what: string) => z.string({ error: `expected ${what}` });
 
-const taskSchema = z.looseObject({
+/** One task of a set, as a task set line or an eval task's request holds it. */
+export const evalTaskSchema = z.looseObject({
   instance_id: text("the task's id as text").trim().min(1, { error: "expected a non-empty id" }),
   /** A local path, a file:// or https URL, or SWE-bench's `owner/name`. */
   repo: text("the repository (a path, a URL, or owner/name)").trim().min(1),
@@ -47,7 +48,7 @@ const taskSchema = z.looseObject({
 });
 
 /** One task of a set: SWE-bench's fields, plus Loopwright's `test_command` and `commit`. */
-export type EvalTask = z.output<typeof taskSchema>;
+export type EvalTask = z.output<typeof evalTaskSchema>;
 
 /**
  * Parses a task set: JSON Lines of SWE-bench-style instances (`instance_id`, `repo`, `base_commit`,
@@ -59,17 +60,34 @@ export type EvalTask = z.output<typeof taskSchema>;
  * @throws TaskSetError naming the line: not JSON, a missing or malformed field, a repeated instance_id
  */
 export function parseTaskSet(content: string, source: string): EvalTask[] {
+  return parseSetLines(content, source, evalTaskSchema, "a task");
+}
+
+/**
+ * Parses a set of JSON Lines whose lines `schema` describes, each with its own `instance_id` (eval
+ * task sets, review sets). Blank lines are ignored.
+ *
+ * @example
+ * parseSetLines(text, "reviews.jsonl", reviewCaseSchema, "a review case");
+ * @throws TaskSetError naming the line: not JSON, a missing or malformed field, a repeated instance_id
+ */
+export function parseSetLines<T extends { instance_id: string }>(
+  content: string,
+  source: string,
+  schema: z.ZodType<T>,
+  what: string,
+): T[] {
   const lines = new Map<string, number>();
   return readJsonLines(
     content,
     source,
     (json, where, line) => {
-      const parsed = taskSchema.safeParse(json);
+      const parsed = schema.safeParse(json);
       if (!parsed.success) {
         const problems = parsed.error.issues.map(
           (issue) => `${issue.path.join(".") || "the line"}: ${issue.message}`,
         );
-        throw new TaskSetError(`${where}: not a task: ${problems.join("; ")}`);
+        throw new TaskSetError(`${where}: not ${what}: ${problems.join("; ")}`);
       }
       const earlier = lines.get(parsed.data.instance_id);
       if (earlier !== undefined) {

@@ -120,19 +120,27 @@ export async function updateComment(
 }
 
 /**
- * Adds 👀 to the comment that started a task. GitHub answers an existing reaction with 200, so
- * repeating it on redelivery is harmless.
+ * Adds 👀 to the comment that started a task: an issue or pull request comment, or (`"review"`) a
+ * comment on a review thread. GitHub answers an existing reaction with 200, so repeating it on
+ * redelivery is harmless.
  *
  * @example
  * await addEyesReaction(octokit, { owner: "o", repo: "r", commentId: 99 });
  */
-export async function addEyesReaction(octokit: GitHubClient, target: CommentTarget): Promise<void> {
+export async function addEyesReaction(
+  octokit: GitHubClient,
+  target: CommentTarget,
+  on: "issue" | "review" = "issue",
+): Promise<void> {
+  const reaction = {
+    owner: target.owner,
+    repo: target.repo,
+    comment_id: target.commentId,
+    content: "eyes",
+  } as const;
   await withGitHubErrors("react to the comment", () =>
-    octokit.rest.reactions.createForIssueComment({
-      owner: target.owner,
-      repo: target.repo,
-      comment_id: target.commentId,
-      content: "eyes",
-    }),
+    on === "review"
+      ? octokit.rest.reactions.createForPullRequestReviewComment(reaction)
+      : octokit.rest.reactions.createForIssueComment(reaction),
   );
 }

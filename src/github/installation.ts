@@ -5,7 +5,7 @@ import { rememberSecret } from "../redact.ts";
 import type { Identity } from "../workspace/commit-push.ts";
 import type { GitHubClient } from "./client.ts";
 import { withGitHubErrors } from "./errors.ts";
-import { fetchWithTimeout, LoopwrightOctokit } from "./octokit.ts";
+import { probotOptions } from "./octokit.ts";
 
 /** An installation's API client and its short-lived token (for one git fetch or push). */
 export type InstallationAccess = { octokit: GitHubClient; token: string };
@@ -29,20 +29,13 @@ export type GitHubApp = {
  * @throws Error naming the missing settings when this process has no App credentials
  */
 export function createGitHubApp(settings: Pick<Settings, "github">, log: Logger): GitHubApp {
-  const { appId, privateKey, baseUrl } = settings.github;
+  const { appId, privateKey } = settings.github;
   if (appId === undefined || privateKey === undefined) {
     throw new Error(
       "this process has no GitHub App credentials: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to run GitHub tasks",
     );
   }
-  const probot = new Probot({
-    appId,
-    privateKey,
-    baseUrl,
-    log: log.child({ name: "github" }),
-    Octokit: LoopwrightOctokit,
-    request: { fetch: fetchWithTimeout(settings.github.requestTimeoutMs) },
-  });
+  const probot = new Probot(probotOptions(settings, log.child({ name: "github" })));
   let identity: Promise<Identity> | undefined;
   return {
     async forInstallation(installationId) {

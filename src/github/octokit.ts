@@ -1,4 +1,6 @@
-import type { ProbotOctokit } from "probot";
+import type { Options, ProbotOctokit } from "probot";
+import type { Settings } from "../config/settings.ts";
+import type { Logger } from "../logger.ts";
 import { RedactingOctokit } from "./redacting-octokit.ts";
 
 /** Waits GitHub asks for that Loopwright sits out inside one call; longer ones fail the call instead. */
@@ -48,3 +50,23 @@ export const LoopwrightOctokit: typeof ProbotOctokit = RedactingOctokit.defaults
     throttle: { ...options.throttle, onRateLimit: retryShortWaits, onSecondaryRateLimit: retryShortWaits },
   }),
 );
+
+/**
+ * What every Probot of this process is made with: the App's credentials, GitHub's address, the
+ * webhook secret, `LoopwrightOctokit`, and the per-attempt timeout.
+ *
+ * @example
+ * const probot = new Probot(probotOptions(settings, log.child({ name: "intake" })));
+ */
+export function probotOptions(settings: Pick<Settings, "github">, log: Logger): Options {
+  const { appId, privateKey, webhookSecret, baseUrl, requestTimeoutMs } = settings.github;
+  return {
+    appId,
+    privateKey,
+    secret: webhookSecret ?? "development",
+    baseUrl,
+    log,
+    Octokit: LoopwrightOctokit,
+    request: { fetch: fetchWithTimeout(requestTimeoutMs) },
+  };
+}

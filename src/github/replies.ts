@@ -1,4 +1,5 @@
 import type { RepoConfig } from "../config/repo-config.ts";
+import type { SubmitRefused } from "../store/admission.ts";
 import type { LimitRefusal } from "../store/task-limits.ts";
 import { codeBlock, escapeInline, inlineCode, marker, neutralizeMentions } from "./markdown.ts";
 import type { CommandWord } from "./near-miss.ts";
@@ -19,7 +20,9 @@ export function renderHelpReply(config: RepoConfig): string {
     "",
     `- ${inlineCode(`${command} fix [instructions]`)} or ${inlineCode(`${command} <instructions>`)} on an issue: works on a fix and opens a pull request (adding the label ${inlineCode(config.fix.label)} does the same);`,
     `- ${inlineCode(`${command} <instructions>`)} on one of its pull requests, or a review requesting changes: pushes follow-up commits;`,
+    `- ${inlineCode(`${command} review [instructions]`)} on a pull request: reviews it now; ${inlineCode(`${command} review pause`)} / ${inlineCode("resume")} switch its automatic reviews off and on; ${inlineCode(`${command} dismiss`)} on a finding's thread (or ${inlineCode(`${command} dismiss F3`)}) dismisses that finding;`,
     `- ${inlineCode(`${command} stop`)}: stops the running task of this issue or pull request (closing it does too);`,
+    `- ${inlineCode(`${command} run <name>`)}: runs the maintenance schedule of that name from ${inlineCode(".github/loopwright.yml")} now;`,
     `- ${inlineCode(`${command} help`)}: this message.`,
     "",
     `The command must start the comment; a word that only looks like ${inlineCode("fix")}, ${inlineCode("stop")} or ${inlineCode("help")} (${inlineCode(`${command} fixing`)}) starts nothing. Settings live in ${inlineCode(".github/loopwright.yml")}.`,
@@ -113,6 +116,31 @@ export function renderBusyReply(request: {
     refusedMarker(request.eventKey),
     `**Loopwright** is already working on this ${where} (task ${request.activeTaskId}), so this request did not start another task. Comment ${inlineCode(`${request.command} stop`)} to stop task ${request.activeTaskId}, then ask again.`,
   ].join("\n");
+}
+
+/**
+ * The answer to a request the store refused: another task is busy on the issue or pull request, or a
+ * limit is reached.
+ *
+ * @example
+ * renderSubmitRefusal({ command: "/agent", requester: "ann", refused, onPullRequest: true, eventKey: "comment:42" });
+ */
+export function renderSubmitRefusal(request: {
+  command: string;
+  requester: string;
+  refused: SubmitRefused;
+  onPullRequest: boolean;
+  eventKey: string;
+}): string {
+  const { command, refused, eventKey } = request;
+  return refused.status === "busy"
+    ? renderBusyReply({
+        command,
+        activeTaskId: refused.activeTaskId,
+        onPullRequest: request.onPullRequest,
+        eventKey,
+      })
+    : renderLimitReply({ command, requester: request.requester, refusal: refused.refusal, eventKey });
 }
 
 /** A moment as people read it, rounded up to the minute so asking again then works: `2026-05-01 14:03 UTC`. */

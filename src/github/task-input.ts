@@ -11,6 +11,11 @@ const storedInputSchema = z.object({
   reviewId: z.number().int().optional(),
   /** For iterate: the pull request branch to push to. */
   head: z.object({ ref: z.string().min(1), sha: z.string() }).optional(),
+  /**
+   * For a fix of a review finding on someone else's pull request: the pull request's branch, which
+   * the fix starts from and opens its own pull request into (absent: the default branch).
+   */
+  base: z.object({ ref: z.string().min(1) }).optional(),
 });
 
 /** What a fix or iterate task carries from its webhook to the worker (the task's stored input). */

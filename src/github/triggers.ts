@@ -2,6 +2,16 @@ import { z } from "zod";
 import type { RepoConfig } from "../config/repo-config.ts";
 import type { StartSource } from "./event-key.ts";
 import { type CommandWord, nearMissOf } from "./near-miss.ts";
+import {
+  automaticReview,
+  namedFinding,
+  parseReviewCommand,
+  type ReviewCommand,
+  type ReviewMode,
+  type ReviewPull,
+  reviewPullOf,
+  reviewPullSchema,
+} from "./review-triggers.ts";
 
 /** The repository a request is about, with what a worker needs to clone it and act on it. */
 export type RepoRef = {
@@ -33,12 +43,41 @@ type RequestBase<Source extends TriggerSource = TriggerSource> = {
 export type PullRequestHead = { ref: string; sha: string };
 
 /**
- * Something Loopwright should do. Only `fix` and `iterate` start a task; `cancel` acts on one; `help`
- * and `near_miss` (`/agent fixing`: a slip of a command word, answered "did you mean…") only reply.
+ * Something Loopwright should do. `fix`, `iterate` and `review` start a task; `cancel` acts on one;
+ * `review_switch` (`/agent review pause|resume`) and `dismiss` change a pull request's review state;
+ * `help` and `near_miss` (`/agent fixing`: a slip of a command word, answered "did you mean…") only reply.
  */
 export type TaskRequest =
-  | (RequestBase<StartSource> & { kind: "fix"; instructions: string })
+  /** `base`: a review finding's fix on another pull request goes into that pull request's branch. */
+  | (RequestBase<StartSource> & { kind: "fix"; instructions: string; base?: { ref: string } })
   | (RequestBase<StartSource> & { kind: "iterate"; instructions: string; head: PullRequestHead | undefined })
+  /** `pull`: undefined when the event (an issue comment) does not carry the pull request. */
+  | (RequestBase<StartSource> & {
+      kind: "review";
+      mode: ReviewMode;
+      instructions: string;
+      pull: ReviewPull | undefined;
+    })
+  | (RequestBase<CommentSource> & { kind: "review_switch"; paused: boolean })
+  /** `inReplyTo`: the review comment a thread reply answers (the finding's own comment). */
+  | (RequestBase<CommentSource> & {
+      kind: "dismiss";
+      finding: number | undefined;
+      inReplyTo: number | undefined;
+      reason: string;
+    })
+  /**
+   * `/agent fix` replied on a finding's thread (`inReplyTo`), or `/agent fix F3` on the pull request
+   * (`finding`): the finding goes to a fix or iterate task.
+   */
+  | (RequestBase<CommentSource> & {
+      kind: "fix_finding";
+      finding: number | undefined;
+      inReplyTo: number | undefined;
+      instructions: string;
+    })
+  /** `/agent run <name>`: a run of the repository's maintenance schedule now. */
+  | (RequestBase<CommentSource> & { kind: "run_schedule"; name: string })
   | (RequestBase & { kind: "cancel" })
   | (RequestBase & { kind: "help" })
   | (RequestBase<CommentSource> & { kind: "near_miss"; typed: string; meant: CommandWord });
@@ -97,6 +136,14 @@ const issuesSchema = baseSchema.extend({
   label: z.looseObject({ name: z.string() }).optional(),
 });
 const pullRequestEventSchema = baseSchema.extend({ pull_request: pullRequestSchema });
+const reviewCommentSchema = baseSchema.extend({
+  pull_request: pullRequestSchema,
+  comment: z.looseObject({
+    id: z.number(),
+    body: z.string().nullable(),
+    in_reply_to_id: z.number().optional(),
+  }),
+});
 const reviewSchema = baseSchema.extend({
   pull_request: pullRequestSchema,
   review: z.looseObject({ id: z.number(), state: z.string(), body: z.string().nullable() }),
@@ -108,6 +155,9 @@ export type Command =
   | { type: "instructions"; instructions: string }
   | { type: "stop" }
   | { type: "help" }
+  /** `/agent run <name>`: run a maintenance schedule now. */
+  | { type: "run"; name: string }
+  | ReviewCommand
   /** The first word is a slip of a command word (`fixing`, `stopp`): nothing starts, the user is asked. */
   | { type: "near_miss"; typed: string; meant: CommandWord }
   | { type: "none"; reason: string };
@@ -150,6 +200,10 @@ export function parseCommand(body: string, command: string): Command {
     .trim();
   if (/^stop[.!]?$/i.test(rest)) return { type: "stop" };
   if (/^help[.!?]?$/i.test(rest)) return { type: "help" };
+  const run = /^run\s+([A-Za-z0-9][A-Za-z0-9._-]{0,63})[.!]?$/i.exec(rest);
+  if (run?.[1]) return { type: "run", name: run[1] };
+  const review = parseReviewCommand([rest, following].filter((part) => part !== "").join("\n"));
+  if (review) return review;
   const fix = FIX_WORD.exec(rest);
   const inline = fix ? rest.slice(fix[0].length).trim() : rest;
   const instructions = [inline, following].filter((part) => part !== "").join("\n");
@@ -206,9 +260,14 @@ function repoRef(payload: z.infer<typeof baseSchema>): RepoRef | undefined {
 
 type Parsed<T> = { payload: T; repo: RepoRef } | Ignored;
 
+/**
+ * `botSenders`: a pull request event sent by a bot still counts (a review is about the pull request's
+ * author, and reviewing starts no loop: it pushes nothing).
+ */
 function parsePayload<T extends z.infer<typeof baseSchema>>(
   schema: z.ZodType<T>,
   event: WebhookEvent,
+  botSenders = false,
 ): Parsed<T> {
   const result = schema.safeParse(event.payload);
   if (!result.success) {
@@ -218,7 +277,7 @@ function parsePayload<T extends z.infer<typeof baseSchema>>(
   const repo = repoRef(result.data);
   if (!repo) return ignored(`the ${event.name} event carries no installation id`);
   // Closing stops the task whoever closed it (a bot included); everything else from bots is ignored.
-  if (result.data.action !== "closed" && isBot(result.data.sender))
+  if (result.data.action !== "closed" && !botSenders && isBot(result.data.sender))
     return ignored(`sent by a bot (${result.data.sender.login})`);
   return { payload: result.data, repo };
 }
@@ -242,12 +301,48 @@ function fromIssueComment(event: WebhookEvent, config: RepoConfig): Trigger {
   if (command.type === "near_miss") {
     return { ...base, kind: "near_miss", typed: command.typed, meant: command.meant };
   }
+  if (command.type === "run") return { ...base, kind: "run_schedule", name: command.name };
   const onPullRequest = payload.issue.pull_request != null;
+  if (command.type === "review" || command.type === "review_switch" || command.type === "dismiss") {
+    if (!onPullRequest)
+      return ignored(
+        `${config.fix.command} ${command.type.replace("_switch", "")} works on pull requests only`,
+        true,
+      );
+    if (payload.issue.state !== "open") return ignored("this pull request is closed", true);
+    if (command.type === "review_switch") return { ...base, kind: "review_switch", paused: command.paused };
+    if (command.type === "dismiss") {
+      if (command.finding === undefined) {
+        return ignored(
+          `name the finding (${config.fix.command} dismiss F3), or reply ${config.fix.command} dismiss on its thread`,
+          true,
+        );
+      }
+      return {
+        ...base,
+        kind: "dismiss",
+        finding: command.finding,
+        inReplyTo: undefined,
+        reason: command.reason,
+      };
+    }
+    return { ...base, kind: "review", mode: "full", instructions: command.instructions, pull: undefined };
+  }
   if (payload.issue.state !== "open") {
     const what = onPullRequest ? "pull request" : "issue";
     return ignored(`this ${what} is closed; reopen it to run ${config.fix.command}`, true);
   }
   if (!onPullRequest) return { ...base, kind: "fix", instructions: command.instructions };
+  const named = command.type === "fix" ? namedFinding(command.instructions) : undefined;
+  if (named) {
+    return {
+      ...base,
+      kind: "fix_finding",
+      finding: named.finding,
+      inReplyTo: undefined,
+      instructions: named.rest,
+    };
+  }
   if (command.instructions === "") {
     return ignored(`say what to change: ${config.fix.command} <instructions>`, true);
   }
@@ -275,11 +370,28 @@ function fromIssues(event: WebhookEvent, config: RepoConfig): Trigger {
   return { ...base, kind: "fix", source, instructions: "" };
 }
 
-function fromPullRequest(event: WebhookEvent): Trigger {
-  const parsed = parsePayload(pullRequestEventSchema, event);
+function fromPullRequest(event: WebhookEvent, config: RepoConfig): Trigger {
+  const parsed = parsePayload(pullRequestEventSchema, event, true);
   if ("kind" in parsed) return parsed;
   const { payload, repo } = parsed;
-  if (payload.action !== "closed") return ignored(`pull_request.${payload.action} is handled by reviews`);
+  if (payload.action !== "closed") {
+    const pull = reviewPullSchema.safeParse(payload.pull_request);
+    if (!pull.success)
+      return ignored(`the pull_request payload is malformed (${pull.error.issues[0]?.path.join(".")})`);
+    const decision = automaticReview(payload.action, pull.data, config);
+    if ("skip" in decision) return ignored(`no review: ${decision.skip}`);
+    return {
+      kind: "review",
+      repo,
+      number: pull.data.number,
+      requester: pull.data.user?.login ?? payload.sender.login,
+      source: { type: "pull_request", action: payload.action, headSha: pull.data.head.sha },
+      deliveryId: event.id,
+      mode: decision.mode,
+      instructions: "",
+      pull: reviewPullOf(pull.data),
+    };
+  }
   return {
     kind: "cancel",
     repo,
@@ -288,6 +400,39 @@ function fromPullRequest(event: WebhookEvent): Trigger {
     source: { type: "closed" },
     deliveryId: event.id,
   };
+}
+
+/**
+ * A comment on a review thread: only `/agent dismiss` and `/agent fix` (on a finding's own thread, or
+ * naming it: `F3`) mean anything here.
+ */
+function fromReviewComment(event: WebhookEvent, config: RepoConfig): Trigger {
+  const parsed = parsePayload(reviewCommentSchema, event);
+  if ("kind" in parsed) return parsed;
+  const { payload, repo } = parsed;
+  if (payload.action !== "created") return ignored(`review comment ${payload.action}, only new ones count`);
+  const command = parseCommand(payload.comment.body ?? "", config.fix.command);
+  if (command.type !== "dismiss" && command.type !== "fix") {
+    return ignored("only a dismissal or a fix of a finding is read from review comments");
+  }
+  const named =
+    command.type === "dismiss"
+      ? { finding: command.finding, rest: command.reason }
+      : (namedFinding(command.instructions) ?? { finding: undefined, rest: command.instructions });
+  const inReplyTo = payload.comment.in_reply_to_id;
+  if (inReplyTo === undefined && named.finding === undefined) {
+    return ignored(`a ${command.type} outside a finding's thread must name the finding (F3)`);
+  }
+  const base: RequestBase<CommentSource> = {
+    repo,
+    number: payload.pull_request.number,
+    requester: payload.sender.login,
+    source: { type: "comment", commentId: payload.comment.id },
+    deliveryId: event.id,
+  };
+  const which = { finding: named.finding, inReplyTo: named.finding === undefined ? inReplyTo : undefined };
+  if (command.type === "dismiss") return { ...base, kind: "dismiss", ...which, reason: named.rest };
+  return { ...base, kind: "fix_finding", ...which, instructions: named.rest };
 }
 
 function fromReview(event: WebhookEvent, config: RepoConfig): Trigger {
@@ -339,7 +484,9 @@ export function classifyEvent(event: WebhookEvent, config: RepoConfig): Trigger 
     case "issues":
       return fromIssues(event, config);
     case "pull_request":
-      return fromPullRequest(event);
+      return fromPullRequest(event, config);
+    case "pull_request_review_comment":
+      return fromReviewComment(event, config);
     case "pull_request_review":
       return fromReview(event, config);
     default:

@@ -3,22 +3,24 @@ import { parseRepoConfig, REPO_CONFIG_FILE, type RepoConfig } from "../config/re
 import type { Logger } from "../logger.ts";
 import type { SubmitRefused } from "../store/admission.ts";
 import { startOfUtcDay } from "../store/repository-tasks.ts";
-import type { TaskLimits } from "../store/task-limits.ts";
+import { type TaskLimits, taskLimitsOf } from "../store/task-limits.ts";
 import { checkPermission } from "./authorize.ts";
 import type { GitHubClient } from "./client.ts";
 import { addEyesReaction, type IssueTarget, postComment, postCommentOnce } from "./comments.ts";
 import { transientGitHubFailure } from "./errors.ts";
 import { eventKeyOf } from "./event-key.ts";
+import { findingFixTask } from "./finding-fix.ts";
+import { type MaintenanceDependencies, runScheduleCommand } from "./maintenance-events.ts";
 import { getPullRequestHead } from "./pull-requests.ts";
 import {
-  renderBusyReply,
   renderHelpReply,
   renderInvalidConfigComment,
-  renderLimitReply,
   renderNearMissReply,
   renderRefusalReply,
+  renderSubmitRefusal,
   renderUnauthorizedReply,
 } from "./replies.ts";
+import { handleReviewTrigger, type ReviewIntakeDependencies, refuseReviews } from "./review-intake.ts";
 import type { GitHubTaskInput } from "./task-input.ts";
 import { classifyEvent, iterateRefusal, type TaskRequest } from "./triggers.ts";
 
@@ -28,7 +30,12 @@ export const HANDLED_EVENTS = [
   "issues.labeled",
   "issues.closed",
   "pull_request.closed",
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.ready_for_review",
+  "pull_request.synchronize",
   "pull_request_review.submitted",
+  "pull_request_review_comment.created",
 ] as const;
 
 export type NewGitHubTask = {
@@ -61,6 +68,10 @@ export type WebhookDependencies = {
   cancelTasks(repository: string, number: number): Promise<number>;
   /** Model tokens the repository's tasks spent since midnight UTC. */
   tokensToday(repository: string): Promise<number>;
+  /** Pull request reviews (their memory and tasks); absent: review commands are refused. */
+  reviews?: ReviewIntakeDependencies;
+  /** Scheduled maintenance (schedules, runs asked for by people); absent: `/agent run` is refused. */
+  maintenance?: MaintenanceDependencies;
 };
 
 type ConfigResult = { config: RepoConfig; problems: string[] };
@@ -140,6 +151,63 @@ async function handleEvent(context: Context, deps: WebhookDependencies, log: Log
     );
     return;
   }
+  if (trigger.kind === "review" || trigger.kind === "review_switch" || trigger.kind === "dismiss") {
+    if (!deps.reviews) {
+      log.info({ kind: trigger.kind }, "reviews are not set up in this process");
+      if (trigger.source.type === "comment") await refuseReviews(octokit, target);
+      return;
+    }
+    if (problems.length > 0) await postCommentOnce(octokit, target, renderInvalidConfigComment(problems));
+    await handleReviewTrigger({
+      octokit,
+      target,
+      trigger,
+      config,
+      deps: deps.reviews,
+      tokensToday: deps.tokensToday,
+      event: context.name,
+      log,
+    });
+    return;
+  }
+  if (trigger.kind === "fix_finding") {
+    if (!deps.reviews) {
+      await refuseReviews(octokit, target);
+      return;
+    }
+    const task = await findingFixTask({ octokit, target, trigger, config, reviews: deps.reviews });
+    if ("refusal" in task) {
+      log.info({ reason: task.refusal }, "finding fix refused");
+      const eventKey = eventKeyOf({
+        repository: trigger.repo.fullName,
+        number: trigger.number,
+        source: trigger.source,
+      });
+      await postCommentOnce(octokit, target, renderRefusalReply(task.refusal, eventKey));
+      return;
+    }
+    if (problems.length > 0) await postCommentOnce(octokit, target, renderInvalidConfigComment(problems));
+    await enqueueTask(context, task, config, deps, log);
+    return;
+  }
+  if (trigger.kind === "run_schedule") {
+    if (!deps.maintenance) {
+      await postComment(
+        octokit,
+        target,
+        renderRefusalReply("scheduled maintenance is not set up on this server"),
+      );
+      return;
+    }
+    const request = {
+      repository: trigger.repo.fullName,
+      number: trigger.number,
+      name: trigger.name,
+      commentId: trigger.source.commentId,
+    };
+    await runScheduleCommand(octokit, deps.maintenance, request, log);
+    return;
+  }
   if (trigger.kind === "cancel") {
     const cancelled = await deps.cancelTasks(trigger.repo.fullName, trigger.number);
     log.info({ number: trigger.number, cancelled }, "stop requested");
@@ -215,11 +283,7 @@ async function enqueueTask(
     deliveryId: trigger.deliveryId,
     eventKey,
     event: context.name,
-    limits: {
-      perRequesterPerHour: config.limits.per_requester_per_hour,
-      perRepositoryPerHour: config.limits.per_repository_per_hour,
-      perRequesterActive: config.limits.per_requester_active,
-    },
+    limits: taskLimitsOf(config.limits),
     input: {
       instructions: trigger.instructions,
       cloneUrl: trigger.repo.cloneUrl,
@@ -228,24 +292,18 @@ async function enqueueTask(
       ...(trigger.source.type === "comment" && { commentId: trigger.source.commentId }),
       ...(trigger.source.type === "review" && { reviewId: trigger.source.reviewId }),
       ...(head && { head }),
+      ...(trigger.kind === "fix" && trigger.base && { base: trigger.base }),
     },
   });
   if ("status" in submitted) {
     log.info({ refused: submitted, number: trigger.number }, "request refused");
-    const reply =
-      submitted.status === "busy"
-        ? renderBusyReply({
-            command: config.fix.command,
-            activeTaskId: submitted.activeTaskId,
-            onPullRequest: trigger.kind === "iterate",
-            eventKey,
-          })
-        : renderLimitReply({
-            command: config.fix.command,
-            requester: trigger.requester,
-            refusal: submitted.refusal,
-            eventKey,
-          });
+    const reply = renderSubmitRefusal({
+      command: config.fix.command,
+      requester: trigger.requester,
+      refused: submitted,
+      onPullRequest: trigger.kind === "iterate",
+      eventKey,
+    });
     await postCommentOnce(octokit, target, reply);
     return;
   }
@@ -256,7 +314,8 @@ async function enqueueTask(
   }
   log.info({ taskId, kind: trigger.kind, number: trigger.number }, "task queued");
   if (trigger.source.type === "comment") {
-    await addEyesReaction(octokit, { owner, repo, commentId: trigger.source.commentId });
+    const on = context.name === "pull_request_review_comment" ? "review" : "issue";
+    await addEyesReaction(octokit, { owner, repo, commentId: trigger.source.commentId }, on);
   }
 }
 

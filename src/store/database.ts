@@ -18,14 +18,21 @@ export interface Transaction extends Queryable {
   exec(sql: string): Promise<void>;
 }
 
-/** How pg-boss reaches the same database. */
-export type Connection = { kind: "pglite"; pglite: PGlite } | { kind: "postgres"; url: string };
+/**
+ * How pg-boss reaches the same database. `listenUrl` is where its LISTEN connection goes (a direct
+ * connection past a transaction-mode pooler; false: none, workers poll; undefined: `url`).
+ */
+export type Connection =
+  | { kind: "pglite"; pglite: PGlite }
+  | { kind: "postgres"; url: string; listenUrl?: string | false | undefined };
 
 /** The primary (writes, and the `Queryable` itself) and a reader for history queries. */
 export interface Database extends Queryable {
   readonly connection: Connection;
   /** Read-only queries (task lists, step logs): the replica when DATABASE_READ_URL is set. */
   readonly reader: Queryable;
+  /** Whether `reader` is a separate server (a replica, which may lag behind the primary). */
+  readonly readsFromReplica: boolean;
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -35,6 +42,8 @@ export type DatabaseOptions = {
   url?: string | undefined;
   /** Read replica for history reads; falls back to the primary. */
   readUrl?: string | undefined;
+  /** The queue's LISTEN connection (see `Connection`). */
+  listenUrl?: string | false | undefined;
   /** PGlite data directory, or "memory://" for a throwaway database. */
   dataDir?: string;
   /** Connections in this process's pool to the primary. */
@@ -46,6 +55,7 @@ export function databaseOptions(settings: Pick<Settings, "database" | "dataDir">
   return {
     url: settings.database.url,
     readUrl: settings.database.readUrl,
+    listenUrl: settings.database.listenUrl,
     dataDir: path.join(settings.dataDir, "db"),
   };
 }
@@ -101,9 +111,10 @@ async function openPostgres(options: DatabaseOptions & { url: string }): Promise
   }
   const primaryQueryable = poolQueryable(primary);
   return {
-    connection: { kind: "postgres", url: options.url },
+    connection: { kind: "postgres", url: options.url, listenUrl: options.listenUrl },
     query: primaryQueryable.query,
     reader: replica ? poolQueryable(replica) : primaryQueryable,
+    readsFromReplica: replica !== undefined,
     async transaction(fn) {
       const client = await primary.connect();
       try {
@@ -161,6 +172,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     connection: { kind: "pglite", pglite },
     query: queryable.query,
     reader: queryable,
+    readsFromReplica: false,
     // PGlite's transaction() holds its single connection, so other callers wait instead of interleaving.
     transaction: (fn) =>
       pglite.transaction((tx) =>

@@ -3,11 +3,22 @@ import { initial } from "./migrations/0001-initial.ts";
 import { taskAdmission } from "./migrations/0002-task-admission.ts";
 import { webhookInbox } from "./migrations/0003-webhook-inbox.ts";
 import { dashboardIndexes } from "./migrations/0004-dashboard-indexes.ts";
+import { review } from "./migrations/0005-review.ts";
+import { maintenance } from "./migrations/0006-maintenance.ts";
+import { taskFiles } from "./migrations/0008-task-files.ts";
 
 export type Migration = { version: number; name: string; sql: string };
 
 /** Every schema change, in order; append new ones, never edit an applied one. */
-export const migrations: readonly Migration[] = [initial, taskAdmission, webhookInbox, dashboardIndexes];
+export const migrations: readonly Migration[] = [
+  initial,
+  taskAdmission,
+  webhookInbox,
+  dashboardIndexes,
+  review,
+  maintenance,
+  taskFiles,
+];
 
 /** Any constant works as long as every Loopwright process uses the same one. */
 const MIGRATION_LOCK = 7_346_105_921;

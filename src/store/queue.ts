@@ -2,6 +2,7 @@ import { fromPglite, PgBoss } from "pg-boss";
 import { admitTask, type SubmitAccepted, type SubmitResult } from "./admission.ts";
 import type { Database, Queryable } from "./database.ts";
 import { createInboxQueues } from "./inbox.ts";
+import { queueDb } from "./queue-connection.ts";
 import type { TaskLimits } from "./task-limits.ts";
 import { createTask, type Lane, type NewTask, type Task } from "./tasks.ts";
 
@@ -17,6 +18,22 @@ export const LANE_QUEUES: Record<Lane, string> = {
 };
 /** Where a job lands when it ran out of retries without finishing (its worker kept dying). */
 export const LOST_QUEUE = "loopwright-lost";
+/**
+ * Eval tasks have a queue of their own rather than their lane's: a run queues hundreds at once, which
+ * must not hold the background lane's slots (reviews, maintenance), and `loopwright eval run`'s own
+ * worker takes only them.
+ */
+export const EVAL_QUEUE = "loopwright-eval";
+
+/**
+ * The pg-boss queue a task's jobs go to: `EVAL_QUEUE` for eval tasks, else its lane's.
+ *
+ * @example
+ * jobQueueOf({ kind: "fix", lane: "interactive" }); // "loopwright-interactive"
+ */
+export function jobQueueOf(task: Pick<Task, "kind" | "lane">): string {
+  return task.kind === "eval" ? EVAL_QUEUE : LANE_QUEUES[task.lane];
+}
 
 /** A job's data: the task is the source of truth, the job only points at it. */
 export type TaskJob = { taskId: number };
@@ -46,6 +63,11 @@ export type TaskQueue = {
    */
   submit(request: LimitedTask): Promise<SubmitResult>;
   submit(request: NewTask): Promise<SubmitAccepted>;
+  /**
+   * Creates a task and its job inside the caller's transaction (idempotently on `eventKey`), so they
+   * commit or roll back with the caller's other writes (the scheduler's claim of a slot).
+   */
+  submitWithin(tx: Queryable, request: NewTask): Promise<SubmitAccepted>;
   /** Enqueues another job for an existing task, to start after `delaySeconds`. */
   requeue(task: Task, delaySeconds: number): Promise<void>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
@@ -72,11 +94,10 @@ function bossFor(db: Database, options: Required<QueueOptions>): PgBoss {
   if (db.connection.kind === "pglite") {
     return new PgBoss({ ...common, db: fromPglite(db.connection.pglite), backend: "pglite" });
   }
+  const { url, listenUrl } = db.connection;
   return new PgBoss({
     ...common,
-    connectionString: db.connection.url,
-    max: 3,
-    application_name: "loopwright queue",
+    db: queueDb({ url, listenUrl, max: 3, applicationName: "loopwright queue" }),
   });
 }
 
@@ -105,7 +126,7 @@ export async function startQueue(db: Database, options: QueueOptions = {}): Prom
     await boss.start();
     await boss.createQueue(LOST_QUEUE, { retryLimit: 5, retryDelay: 5 });
     await createInboxQueues(boss, resolved.heartbeatSeconds);
-    for (const name of Object.values(LANE_QUEUES)) {
+    for (const name of [...Object.values(LANE_QUEUES), EVAL_QUEUE]) {
       await boss.createQueue(name, {
         retryLimit: resolved.retryLimit,
         retryDelay: 1,
@@ -126,7 +147,7 @@ export async function startQueue(db: Database, options: QueueOptions = {}): Prom
   ): Promise<void> {
     const budget = Number(task.input.wallTimeSeconds);
     const wallTime = Number.isFinite(budget) && budget > 0 ? budget : resolved.wallTimeSeconds;
-    await boss.send(LANE_QUEUES[task.lane], { taskId: task.id } satisfies TaskJob, {
+    await boss.send(jobQueueOf(task), { taskId: task.id } satisfies TaskJob, {
       ...(options.db ? { db: options.db } : {}),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       expireInSeconds: wallTime + EXPIRY_MARGIN_SECONDS,
@@ -149,6 +170,11 @@ export async function startQueue(db: Database, options: QueueOptions = {}): Prom
     boss,
     options: resolved,
     submit,
+    async submitWithin(tx, request) {
+      const created = await createTask(tx, request);
+      if (created.created) await send(created.task, { db: bossDb(tx) });
+      return { status: "accepted", ...created };
+    },
     requeue: (task, delaySeconds) => send(task, { startAfter: delaySeconds }),
     async stop({ timeoutMs = 10_000 } = {}) {
       await boss.stop({ graceful: true, close: true, timeout: timeoutMs });

@@ -8,6 +8,24 @@ export type TaskLimits = {
   perRequesterActive: number;
 };
 
+/**
+ * The limits from a repository's `limits` section (`.github/loopwright.yml` spells them in snake case).
+ *
+ * @example
+ * taskLimitsOf(config.limits); // { perRequesterPerHour: 10, perRepositoryPerHour: 30, perRequesterActive: 3 }
+ */
+export function taskLimitsOf(limits: {
+  per_requester_per_hour: number;
+  per_repository_per_hour: number;
+  per_requester_active: number;
+}): TaskLimits {
+  return {
+    perRequesterPerHour: limits.per_requester_per_hour,
+    perRepositoryPerHour: limits.per_repository_per_hour,
+    perRequesterActive: limits.per_requester_active,
+  };
+}
+
 /** What a repository and a requester already have when a new task is asked for. */
 export type TaskUsage = {
   /** When the repository's tasks of the last 60 minutes were created, oldest first. */

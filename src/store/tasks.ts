@@ -262,6 +262,18 @@ export async function getTask(db: Queryable, id: number): Promise<Task | undefin
 }
 
 /**
+ * The tasks of these ids that exist, in id order.
+ *
+ * @example
+ * const unfinished = (await getTasks(db, [41, 42])).filter((task) => !FINISHED_STATUSES.includes(task.status));
+ */
+export async function getTasks(db: Queryable, ids: readonly number[]): Promise<Task[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<TaskRow>(`select * from ${T} where id = any($1::int[]) order by id`, [ids]);
+  return rows.map(toTask);
+}
+
+/**
  * Recent tasks, newest first.
  *
  * @example

@@ -1,6 +1,7 @@
 import type { AgentEvent } from "../agent/events.ts";
 import { type AgentBudget, type AgentResult, runAgent } from "../agent/loop.ts";
 import type { ModelClient } from "../agent/model.ts";
+import type { Tool } from "../agent/tools/tool.ts";
 import { recordModelTurns } from "../agent/transcript.ts";
 import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
@@ -9,7 +10,7 @@ import { redactSecrets } from "../redact.ts";
 import type { TaskContext } from "../worker/task-handler.ts";
 import { type ChangedFile, commitChanges, type Identity, pushBranch } from "../workspace/commit-push.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
-import type { WorkspaceRequest, Workspaces } from "../workspace/workspace.ts";
+import type { Workspace, WorkspaceRequest, Workspaces } from "../workspace/workspace.ts";
 
 /** What every task kind that runs the agent in a workspace needs from the process. */
 export type AgentSessionDependencies = {
@@ -60,20 +61,40 @@ export function sessionLimits(config: RepoConfig): { sandbox: SandboxConfig; bud
 export type AgentSessionRequest = {
   workspace: Omit<WorkspaceRequest, "signal">;
   model: ModelClient;
-  /** The task text; a failed setup command is reported to the model after it. */
-  prompt: string;
+  /**
+   * The task text, or a function that writes it once the workspace exists (a review reads its diff
+   * there); a failed setup command is reported to the model after it.
+   */
+  prompt: string | ((workspace: Workspace) => Promise<string>);
   sandbox: SandboxConfig;
   budget: Partial<AgentBudget>;
-  commit: { message: (result: AgentResult) => string; author: Identity; coAuthors: Identity[] };
+  /** The system prompt, when the task kind has its own (a review). Default: the coding instructions. */
+  instructions?: string;
+  /** How a completed session's changes are committed; absent: nothing is committed or pushed (a review). */
+  commit?: { message: (result: AgentResult) => string; author: Identity; coAuthors: Identity[] };
+  /** Runs after the agent while the workspace still exists (e.g. to read the reviewed commit's files). */
+  afterAgent?: (workspace: Workspace, agent: AgentResult) => Promise<void>;
   /** Installation token for this push only (absent for local remotes). */
   token?: string;
   /**
    * `task`: the branch belongs to this task (fix, submit) — if someone else's branch already has the
    * name, the task id is appended, and only a branch this task created is ever force-pushed (a retry
    * replaces its earlier attempt). `existing`: push new commits onto an existing branch (iterate),
-   * never forced.
+   * never forced. `replace` (maintain): the branch is Loopwright's own, proven by `lease` — the commit
+   * it last pushed there, or absent when the branch must not exist — and the result replaces it; the
+   * push is refused if anybody pushed since.
    */
-  branchPolicy: "task" | "existing";
+  branchPolicy: "task" | "existing" | "replace";
+  lease?: string;
+  /** Task-specific tools after the coding tools, e.g. a finishing `noop`. */
+  extraTools?: Tool[];
+  /** False when the agent's ending delivers nothing (a `noop`): its changes are neither committed nor pushed. */
+  keepChanges?: (agent: AgentResult) => boolean;
+  /**
+   * Looks at the committed change before it is pushed; a reason withholds the push (the same change
+   * as a pull request people already closed).
+   */
+  beforePush?: (workspace: Workspace) => Promise<string | undefined>;
   /** Sees each agent event after it is stored (progress comments). */
   onEvent?: (event: AgentEvent) => void | Promise<void>;
 };
@@ -87,6 +108,7 @@ export type AgentSessionResult = {
   change:
     | { status: "not-attempted" }
     | { status: "nothing-changed"; message: string }
+    | { status: "withheld"; reason: string }
     | { status: "pushed"; sha: string; branch: string; files: ChangedFile[] };
 };
 
@@ -128,6 +150,7 @@ export async function runAgentSession(
     ...request.workspace,
     ...(request.branchPolicy === "task" &&
       typeof ownBranch === "string" && { branch: ownBranch, branchOwned: true }),
+    ...(request.branchPolicy === "replace" && { branchOwned: true }),
     signal,
   });
   await steps.record({
@@ -170,24 +193,32 @@ export async function runAgentSession(
 
   const events: AgentEvent[] = [];
   const model = recordModelTurns(request.model, (line) => context.transcript.append(line));
+  const prompt = typeof request.prompt === "string" ? request.prompt : await request.prompt(workspace);
   const agent = await runAgent({
     model,
     runner: sandbox,
-    task: setup && setup.exitCode !== 0 ? `${request.prompt}\n${setupNote(setup)}` : request.prompt,
+    task: setup && setup.exitCode !== 0 ? `${prompt}\n${setupNote(setup)}` : prompt,
     cwd: workspace.path,
+    ...(request.instructions !== undefined && { instructions: request.instructions }),
     budget: request.budget,
     signal,
     promptCacheKey: `loopwright-task-${context.task.id}-${context.task.attempt}`,
+    ...(request.extraTools && { extraTools: request.extraTools }),
     async onEvent(event) {
       events.push(event);
-      await steps.record({ kind: event.type, payload: event });
+      // Not waited for: the loop goes on while the step is stored, and steps that pile up meanwhile
+      // share one insert; the worker flushes them before the task ends (a failed write fails it).
+      void steps.record({ kind: event.type, payload: event });
       if (event.type === "model_turn" || event.type === "compaction")
         await context.addTokens(event.usage.total);
       await request.onEvent?.(event);
     },
   });
 
-  if (agent.outcome !== "completed") return { agent, events, setup, change: { status: "not-attempted" } };
+  await request.afterAgent?.(workspace, agent);
+  if (agent.outcome !== "completed" || !request.commit || request.keepChanges?.(agent) === false) {
+    return { agent, events, setup, change: { status: "not-attempted" } };
+  }
 
   const pushStartedAt = new Date();
   const ours = request.branchPolicy === "task";
@@ -203,12 +234,19 @@ export async function runAgentSession(
     await steps.record({ kind: "push", startedAt: pushStartedAt, payload: committed });
     return { agent, events, setup, change: committed };
   }
+  const withheld = await request.beforePush?.(workspace);
+  if (withheld !== undefined) {
+    await steps.record({ kind: "push", startedAt: pushStartedAt, payload: { status: "withheld", withheld } });
+    return { agent, events, setup, change: { status: "withheld", reason: withheld } };
+  }
   // Recorded before the push, so a retry after a crash mid-push knows the branch is this task's own.
   if (ours) await context.recordSideEffect("branch", branch);
+  const replace = request.branchPolicy === "replace";
   const pushed = await pushBranch(workspace, {
     token: request.token,
     branch,
-    force: ours && workspace.createdBranch,
+    force: (ours && workspace.createdBranch) || replace,
+    ...(replace && { lease: request.lease ?? "" }),
     signal,
   });
   const change = {

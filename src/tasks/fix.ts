@@ -1,10 +1,10 @@
 import type { GitHubClient } from "../github/client.ts";
 import type { IssueTarget } from "../github/comments.ts";
 import { withGitHubErrors } from "../github/errors.ts";
-import { renderPullRequestBody } from "../github/pull-request-body.ts";
-import { requestReview, upsertPullRequest } from "../github/pull-requests.ts";
 import { formatThread } from "../github/sanitize.ts";
+import { prepareFindingFix } from "./fix-finding.ts";
 import type { GitHubTaskSpec } from "./github-task.ts";
+import { openTaskPullRequest } from "./open-pull-request.ts";
 import { DELIVERY_RULES, firstLine, maintainerInstructions, slugify } from "./task-text.ts";
 
 async function readIssue(octokit: GitHubClient, target: IssueTarget) {
@@ -38,11 +38,15 @@ async function readIssue(octokit: GitHubClient, target: IssueTarget) {
 /**
  * `/agent fix` on an issue: work from the default branch, push `agent/issue-<n>-<slug>`, open (or
  * update) the pull request that fixes the issue, with the step log, and ask the requester to review.
+ * With `input.base` (a review finding on another pull request), see `prepareFindingFix`.
  */
 export const fixTask: GitHubTaskSpec = {
   kind: "fix",
   branchPolicy: "task",
-  async prepare({ octokit, target, input, requester, taskId }) {
+  async prepare(request) {
+    const { octokit, target, input, requester, taskId } = request;
+    // A review finding on another pull request: the fix goes into that pull request's branch.
+    if (input.base) return prepareFindingFix(request, input.base.ref);
     const issue = await readIssue(octokit, target);
     const { owner, repo, number } = target;
     return {
@@ -57,33 +61,20 @@ export const fixTask: GitHubTaskSpec = {
       branch: `issue-${number}-${slugify(issue.title)}`,
       commitMessage: (agent) =>
         `Fix #${number}: ${firstLine(issue.title, 60)}\n\n${firstLine(agent.message, 400)}\n`,
-      async deliver(pushed) {
-        const pull = await upsertPullRequest(
+      deliver: (pushed) =>
+        openTaskPullRequest(
           octokit,
           { owner, repo },
           {
-            head: pushed.branch,
+            pushed,
             base: input.defaultBranch,
             title: `Fix #${number}: ${firstLine(issue.title, 200)}`,
-            body: renderPullRequestBody({
-              taskId: String(taskId),
-              issueNumber: number,
-              requester,
-              command: input.config.fix.command,
-              result: pushed.summary,
-            }),
-            draft: input.config.fix.draft,
+            issueNumber: number,
+            taskId,
+            requester,
+            input,
           },
-        );
-        if (pull.created) await requestReview(octokit, { owner, repo }, pull.number, requester);
-        return {
-          result: {
-            pullRequest: { number: pull.number, url: pull.url },
-            reason: firstLine(pushed.summary.summary, 280),
-          },
-          prUrl: pull.url,
-        };
-      },
+        ),
     };
   },
 };

@@ -4,11 +4,15 @@ import type { RepoConfig } from "../config/repo-config.ts";
 import type { Settings } from "../config/settings.ts";
 import { createGitHubApp, type GitHubApp } from "../github/installation.ts";
 import type { Logger } from "../logger.ts";
+import type { Database } from "../store/database.ts";
 import type { TaskHandler } from "../worker/task-handler.ts";
 import { Workspaces } from "../workspace/workspace.ts";
+import { createEvalHandler } from "./eval.ts";
 import { fixTask } from "./fix.ts";
 import { createGitHubTaskHandler, type GitHubTaskDependencies } from "./github-task.ts";
 import { iterateTask } from "./iterate.ts";
+import { createMaintainHandler } from "./maintain.ts";
+import { createReviewTaskHandler } from "./review.ts";
 import { createSubmitHandler } from "./submit.ts";
 
 /** The task handlers of a worker process and what they hold open. */
@@ -37,10 +41,15 @@ function withoutGitHub(reason: string): TaskHandler {
  * its entry here; a task whose kind has no entry fails with a message naming the kind.
  *
  * @example
- * const { handlers, close } = await createTaskHandlers(settings, log);
+ * const { handlers, close } = await createTaskHandlers(settings, log, db);
  * const worker = await startWorker({ db, queue, handlers, log });
  */
-export async function createTaskHandlers(settings: Settings, log: Logger): Promise<TaskHandlerSet> {
+export async function createTaskHandlers(
+  settings: Settings,
+  log: Logger,
+  /** The database scheduled maintenance and review memory live in; without it `maintain` and `review` tasks fail. */
+  db?: Database,
+): Promise<TaskHandlerSet> {
   const workspaces = await Workspaces.open({
     dataDir: settings.dataDir,
     cacheMaxBytes: settings.cacheMaxMegabytes * 2 ** 20,
@@ -51,13 +60,14 @@ export async function createTaskHandlers(settings: Settings, log: Logger): Promi
     "submit",
     createSubmitHandler({ settings, workspaces, log, createModel: modelFactory(settings) }),
   );
+  if (db) handlers.set("eval", createEvalHandler({ settings, workspaces, log, db }));
   let github: GitHubApp | undefined;
   try {
     github = createGitHubApp(settings, log);
   } catch (error) {
     const reason = (error as Error).message;
     log.info({ reason }, "GitHub tasks (fix, iterate) will fail in this process");
-    for (const kind of ["fix", "iterate"]) handlers.set(kind, withoutGitHub(reason));
+    for (const kind of ["fix", "iterate", "maintain", "review"]) handlers.set(kind, withoutGitHub(reason));
   }
   if (github) {
     const deps: GitHubTaskDependencies = {
@@ -69,6 +79,17 @@ export async function createTaskHandlers(settings: Settings, log: Logger): Promi
     };
     handlers.set("fix", createGitHubTaskHandler(deps, fixTask));
     handlers.set("iterate", createGitHubTaskHandler(deps, iterateTask));
+    if (db) {
+      handlers.set("review", createReviewTaskHandler({ ...deps, db }));
+      handlers.set(
+        "maintain",
+        createMaintainHandler({
+          ...deps,
+          db,
+          installationHourlyCap: settings.maintenance.perInstallationPerHour,
+        }),
+      );
+    }
   }
   return { handlers, workspaces, close: () => workspaces.close() };
 }

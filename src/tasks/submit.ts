@@ -11,7 +11,9 @@ import { resolveCheckoutTarget } from "../workspace/remote-ref.ts";
 import { parseRepositoryUrl } from "../workspace/repository-url.ts";
 import { DEFAULT_BRANCH_PREFIX } from "../workspace/workspace.ts";
 import { type AgentSessionDependencies, runAgentSession, sessionLimits } from "./agent-session.ts";
+import { buildCommitMessage, commitSubject } from "./commit-message.ts";
 import { describeFailure } from "./github-task.ts";
+import { RESULT_SIDE_EFFECT } from "./submit-result.ts";
 import { DELIVERY_RULES, firstLine } from "./task-text.ts";
 
 export type SubmitTaskDependencies = AgentSessionDependencies & {
@@ -56,8 +58,7 @@ const agentStatuses: Record<
   model_error: "failed",
 };
 
-/** The side effect holding a submit task's result in words, shown by `loopwright task(s)`. */
-export const RESULT_SIDE_EFFECT = "result";
+export { RESULT_SIDE_EFFECT };
 
 async function runSubmit(
   deps: SubmitTaskDependencies,
@@ -80,7 +81,14 @@ async function runSubmit(
     ...sessionLimits(config),
     commit: {
       message: (result) =>
-        `${firstLine(input.prompt, 72)}\n\n${firstLine(result.message, 400)}\n\nLoopwright task ${task.id}\n`,
+        buildCommitMessage({
+          subject: commitSubject(input.prompt),
+          fallbackSubject: `Make the change asked for in Loopwright task ${task.id}`,
+          summary: result.message,
+          summaryElsewhere: `The whole summary is in the task's step log: loopwright task ${task.id}.`,
+          notes: [`Asked for: ${input.prompt}`],
+          trailers: [`Loopwright task ${task.id}`],
+        }),
       author: AUTHOR,
       coAuthors: [],
     },

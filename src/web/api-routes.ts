@@ -1,7 +1,8 @@
+import { findTask } from "../store/read-your-writes.ts";
 import { startOfUtcDay } from "../store/repository-tasks.ts";
 import { listSteps, type Step } from "../store/steps.ts";
 import { listTaskPage, summarizeRepositories } from "../store/task-history.ts";
-import { getTask, type Task } from "../store/tasks.ts";
+import type { Task } from "../store/tasks.ts";
 import { readTranscript } from "../store/transcripts.ts";
 import { csrfTokenMatches, fromOwnOrigin } from "./csrf.ts";
 import { parseCursor, parseListQuery, parseTaskId } from "./list-query.ts";
@@ -30,7 +31,7 @@ export function stepJson(step: Step) {
 
 async function visibleTask(route: RouteRequest, signed: Signed): Promise<Task | undefined> {
   const id = parseTaskId(route.params[0]);
-  const task = id === undefined ? undefined : await getTask(signed.db.reader, id);
+  const task = id === undefined ? undefined : await findTask(signed.db, id);
   if (!task || !(await signed.access.canRead(task.repository))) {
     sendJson(route.response, 404, { error: `there is no task ${route.params[0]}, or you cannot see it` });
     return undefined;

@@ -1,4 +1,4 @@
-import { listSteps } from "../store/steps.ts";
+import { latestStepOfKind } from "../store/latest-step.ts";
 import type { Task } from "../store/tasks.ts";
 import { getTask } from "../store/tasks.ts";
 import { statusLabel } from "./layout.ts";
@@ -33,8 +33,9 @@ export const liveRoute: Route = {
     const resumed = request.headers["last-event-id"];
     const cursor = parseCursor(typeof resumed === "string" ? resumed : route.url.searchParams.get("after"));
     if (!cursor.ok) return sendJson(response, 400, { error: cursor.error });
-    // The plan shown with status updates comes from every step, not only the ones this stream sends.
-    let plan = latestPlan((await listSteps(signed.db.reader, task.id)).map(toStepView));
+    // The plan shown with status updates is the task's latest, not only from the steps this stream sends.
+    const planStep = await latestStepOfKind(signed.db.reader, task.id, "plan_update");
+    let plan = latestPlan(planStep ? [toStepView(planStep)] : []);
 
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",

@@ -22,7 +22,7 @@ your App), then:</p>
 <li>set its <b>Callback URL</b> to <code>${publicUrl}/dashboard/auth/callback</code>;</li>
 <li>copy its <b>Client ID</b> into <code>GITHUB_CLIENT_ID</code> and generate a <b>client secret</b> for
 <code>GITHUB_CLIENT_SECRET</code> (in <code>.env</code>; Probot's setup page writes both when it registers the App);</li>
-<li>set <code>LOOPWRIGHT_URL</code> when people reach this server at another address than
+<li>set <code>PUBLIC_URL</code> when people reach this server at another address than
 <code>${publicUrl}</code>, and restart.</li>
 </ol>
 <p>The JSON API at <code>/api/v1/</code> works meanwhile with <code>Authorization: Bearer</code> and a GitHub

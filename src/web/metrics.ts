@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "../logger.ts";
 import type { Queryable } from "../store/database.ts";
+import type { ReplicaLag } from "../store/read-your-writes.ts";
 import type { Lane } from "../store/tasks.ts";
 
 /** Jobs waiting and running in one lane's queue, as pg-boss counts them. */
@@ -17,6 +18,8 @@ export type MetricsOptions = {
   reader(): Queryable | undefined;
   /** Queue depth per lane, where this process runs a queue. */
   queueDepth?: () => Promise<LaneDepth[]>;
+  /** How far the read replica is behind the primary, where reads go to one. */
+  replicaLag?: () => Promise<ReplicaLag | undefined>;
   log: Logger;
   /** Steps and tasks younger than this are left for the next scrape (writes still landing). */
   settleMs?: number;
@@ -103,6 +106,17 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers,
   });
 
+  const lagBytes = new Gauge({
+    name: "loopwright_replica_lag_bytes",
+    help: "WAL bytes the read replica (DATABASE_READ_URL) has not replayed yet",
+    registers,
+  });
+  const lagSeconds = new Gauge({
+    name: "loopwright_replica_lag_seconds",
+    help: "Age of the read replica's last replayed transaction while it is behind (0 when caught up)",
+    registers,
+  });
+
   let since = now();
   let sampling: Promise<void> | undefined;
 
@@ -166,6 +180,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
             queueDepth.set({ lane: depth.lane, state: "queued" }, depth.queued);
             queueDepth.set({ lane: depth.lane, state: "active" }, depth.active);
           }
+        }
+        const lag = await options.replicaLag?.();
+        if (lag) {
+          lagBytes.set(lag.bytes);
+          lagSeconds.set(lag.seconds);
         }
       } catch (error) {
         options.log.warn({ err: error }, "metrics: cannot read the database; serving the last values");

@@ -1,7 +1,7 @@
+import { findTask } from "../store/read-your-writes.ts";
 import { startOfUtcDay } from "../store/repository-tasks.ts";
 import { listSteps } from "../store/steps.ts";
 import { listTaskPage, summarizeRepositories } from "../store/task-history.ts";
-import { getTask } from "../store/tasks.ts";
 import { readTranscript } from "../store/transcripts.ts";
 import { LIVE_SCRIPT, STYLESHEET } from "./assets.ts";
 import { csrfTokenMatches, fromOwnOrigin } from "./csrf.ts";
@@ -32,7 +32,7 @@ function notFound(context: WebContext, route: RouteRequest, signed: Signed, what
 /** The signed viewer's task from the path, or undefined once a 404 has been sent. */
 async function visibleTask(context: WebContext, route: RouteRequest, signed: Signed) {
   const id = parseTaskId(route.params[0]);
-  const task = id === undefined ? undefined : await getTask(signed.db.reader, id);
+  const task = id === undefined ? undefined : await findTask(signed.db, id);
   if (!task || !(await signed.access.canRead(task.repository))) {
     notFound(context, route, signed, `There is no task ${route.params[0]}`);
     return undefined;

@@ -3,6 +3,7 @@ import type { Logger } from "../logger.ts";
 import type { HttpHandler } from "../server.ts";
 import type { Database } from "../store/database.ts";
 import { LANE_QUEUES, type TaskQueue } from "../store/queue.ts";
+import { replicaLag } from "../store/read-your-writes.ts";
 import type { Lane } from "../store/tasks.ts";
 import { createDashboard } from "./dashboard.ts";
 import { dashboardKey } from "./dashboard-key.ts";
@@ -61,6 +62,10 @@ export function createWebHandlers(
         if (found) depths.push({ lane, queued: found.queuedCount, active: found.activeCount });
       }
       return depths;
+    },
+    async replicaLag() {
+      const db = runtime()?.db;
+      return db && replicaLag(db);
     },
     log,
   });

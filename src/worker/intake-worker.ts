@@ -3,7 +3,7 @@ import type { Settings } from "../config/settings.ts";
 import type { GitHubClient } from "../github/client.ts";
 import { processDelivery } from "../github/intake.ts";
 import { askForMissedDeliveries } from "../github/missed-deliveries.ts";
-import { fetchWithTimeout, LoopwrightOctokit } from "../github/octokit.ts";
+import { probotOptions } from "../github/octokit.ts";
 import { storeWebhookDependencies } from "../github/store-dependencies.ts";
 import { createApp } from "../index.ts";
 import type { Logger } from "../logger.ts";
@@ -37,20 +37,12 @@ export async function startIntake(options: {
   log: Logger;
 }): Promise<IntakeWorker | undefined> {
   const { settings, db, queue, log } = options;
-  const { appId, privateKey, webhookSecret, baseUrl } = settings.github;
+  const { appId, privateKey } = settings.github;
   if (appId === undefined || privateKey === undefined) {
     log.info("intake: no App credentials here; stored deliveries are taken in by processes that have them");
     return undefined;
   }
-  const probot = new Probot({
-    appId,
-    privateKey,
-    secret: webhookSecret ?? "development",
-    baseUrl,
-    log: log.child({ name: "intake" }),
-    Octokit: LoopwrightOctokit,
-    request: { fetch: fetchWithTimeout(settings.github.requestTimeoutMs) },
-  });
+  const probot = new Probot(probotOptions(settings, log.child({ name: "intake" })));
   await probot.load(createApp(storeWebhookDependencies(db, queue)));
   const { boss } = queue;
   const takeIn = (deliveryId: string) =>

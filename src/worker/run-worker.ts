@@ -7,6 +7,8 @@ import { startQueue, type TaskQueue } from "../store/queue.ts";
 import { createTaskHandlers } from "../tasks/handlers.ts";
 import { detectSandboxMode } from "../workspace/sandbox.ts";
 import { startIntake } from "./intake-worker.ts";
+import { scheduleResync } from "./schedule-resync.ts";
+import { startScheduler } from "./scheduler.ts";
 import { startWorker, type Worker } from "./worker.ts";
 
 export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
@@ -42,7 +44,7 @@ export async function startWorkerRuntime(
   );
   try {
     await phase("applying database migrations", () => migrate(db));
-    const tasks = await createTaskHandlers(settings, log);
+    const tasks = await createTaskHandlers(settings, log, db);
     const queue = await phase("starting the task queue", () => startQueue(db));
     const released = await releaseOrphanedJobs(db, queue.boss);
     if (released > 0)
@@ -58,12 +60,20 @@ export async function startWorkerRuntime(
       },
     });
     const intake = await startIntake({ settings, db, queue, log });
+    const scheduler = await startScheduler({
+      db,
+      queue,
+      log,
+      tickMs: settings.maintenance.tickSeconds * 1000,
+      resync: scheduleResync(settings, db, queue, log),
+    });
     return {
       db,
       queue,
       worker,
       async stop() {
         intake?.stop();
+        await scheduler.stop();
         await worker.stop();
         await queue.stop();
         await tasks.close();

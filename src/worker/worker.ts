@@ -2,7 +2,7 @@ import os from "node:os";
 import type { Job } from "pg-boss";
 import type { Logger } from "../logger.ts";
 import type { Database, Queryable } from "../store/database.ts";
-import { LANE_QUEUES, LOST_QUEUE, type TaskJob, type TaskQueue } from "../store/queue.ts";
+import { EVAL_QUEUE, LANE_QUEUES, LOST_QUEUE, type TaskJob, type TaskQueue } from "../store/queue.ts";
 import { tokensSpentToday } from "../store/repository-tasks.ts";
 import { createStepRecorder } from "../store/steps.ts";
 import {
@@ -13,6 +13,7 @@ import {
   getTask,
   recordSideEffect,
   requeueTask,
+  startAttempt,
   startAttemptWithinLimit,
   type Task,
   type TaskOutcome,
@@ -31,8 +32,11 @@ export type WorkerOptions = {
   queue: TaskQueue;
   handlers: TaskHandlers;
   log: Logger;
-  /** Tasks this process runs at once, per lane. */
-  concurrency?: { interactive: number; background: number };
+  /**
+   * Tasks this process runs at once, per lane, and of eval tasks (their own queue; as many as
+   * `background` when absent); 0: none of those.
+   */
+  concurrency?: { interactive: number; background: number; eval?: number };
   /** Tasks of one repository running at once across all workers, per lane. */
   repositoryConcurrency?: number;
   /** How long a stopping worker lets running tasks finish before handing them back. */
@@ -126,13 +130,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const running = new Map<number, Running>();
   let stopping = false;
 
-  async function runAttempt(job: Job<TaskJob>): Promise<void> {
+  /** `perRepository`: whether the repository's limit of running tasks applies to this job's task. */
+  async function runAttempt(job: Job<TaskJob>, perRepository: boolean): Promise<void> {
     const taskId = job.data?.taskId;
     if (!Number.isInteger(taskId)) {
       log.warn({ jobId: job.id }, "dropping a job without a task id");
       return;
     }
-    const claim = await startAttemptWithinLimit(db, taskId, name, repositoryConcurrency);
+    const claim = perRepository
+      ? await startAttemptWithinLimit(db, taskId, name, repositoryConcurrency)
+      : await startAttempt(db, taskId, name);
     if (claim === "busy") {
       const task = await getTask(db, taskId);
       if (task) await queue.requeue(task, REPOSITORY_BUSY_DELAY_SECONDS);
@@ -152,7 +159,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       const handler = handlers.get(task.kind);
       try {
         if (!handler) throw new Error(`no handler for task kind "${task.kind}" in this worker`);
-        outcome = await handler(createTaskContext(db, task, controller, taskLog));
+        const context = createTaskContext(db, task, controller, taskLog);
+        try {
+          outcome = await handler(context);
+        } finally {
+          // Every step recorded is stored before the task ends (a write that failed fails the task).
+          await context.steps.flush();
+        }
       } catch (error) {
         const reason = controller.signal.aborted ? controller.signal.reason : undefined;
         if (reason instanceof TaskAbortedError && reason.reason === "shutdown") {
@@ -188,23 +201,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   }, options.cancelPollMs ?? 1_000);
 
-  for (const lane of ["interactive", "background"] as const) {
+  // Eval tasks each work in a repository of their own: no per-repository limit holds them back.
+  const taskQueues = [
+    { name: LANE_QUEUES.interactive, localConcurrency: concurrency.interactive, perRepository: true },
+    { name: LANE_QUEUES.background, localConcurrency: concurrency.background, perRepository: true },
+    { name: EVAL_QUEUE, localConcurrency: concurrency.eval ?? concurrency.background, perRepository: false },
+  ].filter((taskQueue) => taskQueue.localConcurrency > 0);
+  for (const { name: queueName, localConcurrency, perRepository } of taskQueues) {
     await queue.boss.work<TaskJob>(
-      LANE_QUEUES[lane],
+      queueName,
       {
-        localConcurrency: concurrency[lane],
-        groupConcurrency: repositoryConcurrency,
+        localConcurrency,
+        ...(perRepository && { groupConcurrency: repositoryConcurrency }),
         pollingIntervalSeconds: 2,
         notifyPollingIntervalSeconds: 2,
         includeMetadata: false,
       },
       async ([job]) => {
         if (!job) return;
-        await runAttempt(job);
+        await runAttempt(job, perRepository);
         // pg-boss waits out its polling interval after each job; where one job was, more may wait,
-        // so wake this lane's workers to fetch again at once (a backlog drains at full speed).
+        // so wake this queue's workers to fetch again at once (a backlog drains at full speed).
         for (const wip of queue.boss.getWipData()) {
-          if (wip.name === LANE_QUEUES[lane]) queue.boss.notifyWorker(wip.id);
+          if (wip.name === queueName) queue.boss.notifyWorker(wip.id);
         }
       },
     );
@@ -228,7 +247,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       if (stopping) return;
       stopping = true;
       await Promise.all(
-        [...Object.values(LANE_QUEUES), LOST_QUEUE].map((queueName) =>
+        [...taskQueues.map((taskQueue) => taskQueue.name), LOST_QUEUE].map((queueName) =>
           queue.boss.offWork(queueName, { wait: false }),
         ),
       );

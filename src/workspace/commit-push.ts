@@ -1,5 +1,7 @@
 import { redactSecrets } from "../redact.ts";
+import { parseNumstat } from "./diffstat.ts";
 import { GitError, type GitResult, runGit } from "./git.ts";
+import { retryTransientGit } from "./git-retry.ts";
 import { classifyPushRejection, isPushRejection, type PushRejectionReason } from "./push-rejection.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -10,6 +12,9 @@ export type ChangedFile = {
   status: "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed";
   /** For renames and copies: where the file came from. */
   from?: string;
+  /** Lines added and removed (null for a binary file), for a diffstat. */
+  added?: number | null;
+  removed?: number | null;
 };
 
 export type CommitRequest = {
@@ -38,6 +43,11 @@ export type PushRequest = {
   branch?: string;
   /** Allowed only for the branch this task created. */
   force?: boolean;
+  /**
+   * With `force`: the commit the remote branch must still be at (empty: the branch must not exist),
+   * else the push is refused — so replacing a branch never drops a commit somebody pushed meanwhile.
+   */
+  lease?: string;
   signal?: AbortSignal;
 };
 
@@ -118,6 +128,13 @@ export async function commitChanges(workspace: Workspace, request: CommitRequest
       message: `nothing changed in ${workspace.repository}: no commit was made${skipped}`,
     };
   }
+  const lines = parseNumstat(
+    (await git("diff", ["--cached", "--no-ext-diff", "--numstat", "-z", "-M", "HEAD"])).stdout,
+  );
+  for (const file of files) {
+    const stat = lines.find((candidate) => candidate.path === file.path);
+    if (stat) Object.assign(file, { added: stat.added, removed: stat.removed });
+  }
   const trailers = [...new Map(coAuthors.map((person) => [person.email.toLowerCase(), person])).values()]
     .filter((person) => person.email.toLowerCase() !== author.email.toLowerCase())
     .map((person) => `Co-authored-by: ${person.name} <${person.email}>`);
@@ -147,9 +164,20 @@ export async function pushBranch(workspace: Workspace, request: PushRequest = {}
   assertPushAllowed(workspace, branch, request.force === true);
   const git = hostGit(workspace, request.signal);
   const sha = (await git("rev-parse", ["HEAD"])).stdout.trim();
-  const refspec = `${request.force ? "+" : ""}HEAD:refs/heads/${branch}`;
+  const leased = request.force === true && request.lease !== undefined;
+  const refspec = `${request.force && !leased ? "+" : ""}HEAD:refs/heads/${branch}`;
+  const lease = leased ? [`--force-with-lease=refs/heads/${branch}:${request.lease}`] : [];
   try {
-    await hostGit(workspace, request.signal, request.token)("push", ["--quiet", workspace.url, refspec]);
+    // GitHub's git endpoint fails now and then (a 502, a reset): such a push is tried again.
+    await retryTransientGit(
+      () =>
+        hostGit(
+          workspace,
+          request.signal,
+          request.token,
+        )("push", ["--quiet", ...lease, workspace.url, refspec]),
+      { signal: request.signal },
+    );
   } catch (error) {
     if (!(error instanceof GitError) || !isPushRejection(error.stderr)) throw error;
     const changed = await changedSinceBase(workspace, request.signal);

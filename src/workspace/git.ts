@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { redactSecrets } from "../redact.ts";
+import { spawnLean } from "./spawn-helper.ts";
 
 /** Thrown when a git command fails: which operation, on which repository, and git's own words. */
 export class GitError extends Error {
@@ -177,13 +177,11 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
       fail(null, "", "aborted before it started");
       return;
     }
-    // detached: git's helpers (git-remote-https, index-pack) share its process group, so a
-    // timeout or abort can stop them all at once.
-    const child = spawn("git", [...HOST_GIT_SETTINGS.flatMap((setting) => ["-c", setting]), ...args], {
+    // In a process group of its own: git's helpers (git-remote-https, index-pack) share it, so a
+    // timeout or abort can stop them all at once. Started through the spawn helper when one runs.
+    const child = spawnLean("git", [...HOST_GIT_SETTINGS.flatMap((setting) => ["-c", setting]), ...args], {
       cwd: options.cwd ?? emptyHome(),
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
+      env: env as Record<string, string>,
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -6,9 +5,14 @@ import lockfile from "proper-lockfile";
 import { privateDirectory } from "../config/private-directory.ts";
 import type { Logger } from "../logger.ts";
 import { GitError, runGit } from "./git.ts";
+import { retryTransientGit } from "./git-retry.ts";
 import { once } from "./once.ts";
 import { ownedName, ownerIsAlive } from "./owned-names.ts";
 import { parseRepositoryUrl, type RepositoryLocation } from "./repository-url.ts";
+import { spawnLean } from "./spawn-helper.ts";
+
+/** The git operations that reach the remote. */
+const NETWORK_OPERATIONS = new Set(["clone", "fetch"]);
 
 export type MirrorCacheOptions = {
   /** Folder holding mirrors/, locks/, leases/ and tmp/ (e.g. `<dataDir>/cache`). */
@@ -283,14 +287,17 @@ export class MirrorCache {
     request: Pick<MirrorRequest, "token" | "signal">,
     cwd?: string,
   ) {
-    return runGit(args, {
-      operation,
-      repository: location.display,
-      cwd,
-      token: request.token,
-      signal: request.signal,
-      timeoutMs: this.#gitTimeoutMs,
-    });
+    const run = () =>
+      runGit(args, {
+        operation,
+        repository: location.display,
+        cwd,
+        token: request.token,
+        signal: request.signal,
+        timeoutMs: this.#gitTimeoutMs,
+      });
+    // Clones and fetches talk to GitHub, whose git endpoints fail now and then: those are tried again.
+    return NETWORK_OPERATIONS.has(operation) ? retryTransientGit(run, { signal: request.signal }) : run();
   }
 
   #lockOptions(key: string) {
@@ -437,7 +444,10 @@ async function findGitLockFiles(mirror: string): Promise<string[]> {
  */
 function shareObjects(mirror: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("chmod", ["-R", "a+rX", "--", path.join(mirror, "objects")], { stdio: "ignore" });
+    const child = spawnLean("chmod", ["-R", "a+rX", "--", path.join(mirror, "objects")]);
+    // Drained, so a flood of messages cannot fill the pipes and stall it; the exit code says enough.
+    child.stdout.resume();
+    child.stderr.resume();
     child.on("error", reject);
     child.on("close", (code) =>
       code === 0

@@ -1,11 +1,13 @@
-import { spawn } from "node:child_process";
+import { spawnLean } from "./spawn-helper.ts";
 
 /** What a folder holds: bytes on disk and entries (files, folders, links). */
 export type DiskUsage = { bytes: number; entries: number };
 
 function du(args: string[], folder: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn("du", [...args, "--", folder], { stdio: ["ignore", "pipe", "ignore"] });
+    // Through the spawn helper when one runs: measured every few seconds while a command runs.
+    const child = spawnLean("du", [...args, "--", folder]);
+    child.stderr.resume(); // complaints about files that vanished meanwhile are not needed
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();

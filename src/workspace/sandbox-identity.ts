@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
+import { spawnLean } from "./spawn-helper.ts";
 
 /** Who sandboxed commands run as when Loopwright runs as root: a fresh uid, the shared sandbox group. */
 export type SandboxIdentity = { uid: number; gid: number };
@@ -26,9 +26,8 @@ export function allocateSandboxIdentity(): SandboxIdentity | undefined {
 function chownTree(folder: string, uid: number, gid: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // -h with -R: links are changed themselves, never followed out of the folder.
-    const child = spawn("chown", ["-R", "-h", `${uid}:${gid}`, "--", folder], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawnLean("chown", ["-R", "-h", `${uid}:${gid}`, "--", folder]);
+    child.stdout.resume();
     let errors = "";
     child.stderr.on("data", (chunk: Buffer) => {
       errors += chunk.toString();

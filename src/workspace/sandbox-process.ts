@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import type { Readable, Writable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { CommandResult } from "../agent/command-runner.ts";
 import { OutputCapture } from "./sandbox-output.ts";
+import { spawnLean } from "./spawn-helper.ts";
 
 /** How long output may keep arriving after the command exited before the pipes are cut. */
 const DRAIN_MS = 250;
@@ -36,12 +36,8 @@ export async function runProcessTree(plan: ProcessPlan): Promise<CommandResult> 
   const started = performance.now();
   const capture = new OutputCapture(plan.maxOutputBytes);
   const inputs = plan.inputs ?? [];
-  const child = spawn(program, args, {
-    cwd: plan.cwd,
-    env: plan.env,
-    stdio: ["ignore", "pipe", "pipe", ...inputs.map(() => "pipe" as const)],
-    detached: true,
-  });
+  // Through the spawn helper when one runs: a large server process forks slowly.
+  const child = spawnLean(program, args, { cwd: plan.cwd, env: plan.env, inputs });
   const killGroup = () => {
     if (child.pid === undefined) return;
     try {
@@ -65,11 +61,6 @@ export async function runProcessTree(plan: ProcessPlan): Promise<CommandResult> 
 
   const outputs = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null);
   for (const stream of outputs) stream.on("data", (chunk: Buffer) => capture.push(chunk));
-  inputs.forEach((content, index) => {
-    const pipe = child.stdio[index + 3] as Writable | null;
-    pipe?.on("error", () => {}); // the child may exit before reading; its exit status says why
-    pipe?.end(content);
-  });
 
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   try {

@@ -43,6 +43,11 @@ export type Workspace = {
    */
   sharedObjects: string;
   /**
+   * The bare mirror the workspace was made from (Loopwright's own, never model-writable): host-side
+   * reads of commits and diffs go there, never through the workspace's `.git`.
+   */
+  mirrorPath: string;
+  /**
    * Loopwright's own git directory for this workspace, outside the working tree and out of the
    * model's reach; commits and pushes go through it, never through the model-writable `.git`.
    */
@@ -247,6 +252,7 @@ export class Workspaces {
     return {
       path: tree,
       sharedObjects: path.join(mirror.path, "objects"),
+      mirrorPath: mirror.path,
       hostGitDir,
       url: request.url,
       repository,

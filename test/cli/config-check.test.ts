@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkRepoConfigText } from "../../src/cli/config-check.ts";
+import { checkRepoConfigText } from "../../src/config/repo-config-text.ts";
 import { cleanEnv, runCli } from "../helpers/cli-process.ts";
 
 describe("loopwright config check", () => {

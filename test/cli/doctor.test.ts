@@ -16,6 +16,12 @@ describe("loopwright doctor", () => {
       path: /^\/app$/,
       reply: () => ({ status: 200, body: { id: 1, slug: "loopwright-test" } }),
     });
+    let hookUrl = "https://smee.io/DoctorChannel1";
+    github.route({
+      method: "GET",
+      path: /^\/app\/hook\/config$/,
+      reply: () => ({ status: 200, body: { url: hookUrl, content_type: "json", insecure_ssl: "0" } }),
+    });
     const models = createServer((request, response) => {
       const known =
         request.url === "/v1/models/gpt-5-codex" && request.headers.authorization === "Bearer sk-doctor";
@@ -41,6 +47,7 @@ describe("loopwright doctor", () => {
       GHE_PROTOCOL: "http",
       OPENAI_API_KEY: "sk-doctor",
       OPENAI_BASE_URL: modelUrl,
+      WEBHOOK_PROXY_URL: "https://smee.io/DoctorChannel1",
     };
     try {
       const healthy = await runCli(["doctor"], { env: cleanEnv(base) });
@@ -50,6 +57,9 @@ describe("loopwright doctor", () => {
       expect(healthy.output).toMatch(/^(ok|warn)\s+database\s+embedded/m);
       expect(healthy.output).toMatch(/^ok\s+model\s+.* knows gpt-5-codex/m);
       expect(healthy.output).toMatch(/^ok\s+github app\s+App 1 is loopwright-test/m);
+      expect(healthy.output).toMatch(
+        /^ok\s+webhook url\s+GitHub delivers to https:\/\/smee.io\/DoctorChannel1$/m,
+      );
       expect(healthy.output).toMatch(/^warn\s+dashboard sign-in .*\n\s+fix: copy the App's client ID/m);
       expect(healthy.output).not.toContain("sk-doctor");
       const appRequest = github.requests.find((request) => request.path === "/app");
@@ -61,6 +71,20 @@ describe("loopwright doctor", () => {
       expect(broken.code).toBe(1);
       expect(broken.output).toMatch(/^FAIL\s+model\s+no-such-model .*status 404/m);
       expect(broken.output).toContain("fix: check LOOPWRIGHT_MODEL");
+
+      hookUrl = "http://localhost:3000/";
+      const { WEBHOOK_PROXY_URL: _proxy, ...direct } = base;
+      const unreachable = await runCli(["doctor"], { env: cleanEnv(direct) });
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.output).toMatch(
+        /^FAIL\s+webhook url\s+GitHub delivers to http:\/\/localhost:3000\/, which it cannot reach\n\s+fix: set WEBHOOK_PROXY_URL to a smee.io channel, or PUBLIC_URL/m,
+      );
+      const elsewhere = await runCli(["doctor"], {
+        env: cleanEnv({ ...direct, PUBLIC_URL: "https://loopwright.example.com" }),
+      });
+      expect(elsewhere.output).toMatch(
+        /^FAIL\s+webhook url\s+GitHub delivers to http:\/\/localhost:3000\/, not to https:\/\/loopwright.example.com\/api\/github\/webhooks$/m,
+      );
 
       const bare = await runCli(["doctor"], {
         env: cleanEnv({ LOOPWRIGHT_DATA_DIR: base.LOOPWRIGHT_DATA_DIR }),

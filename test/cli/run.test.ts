@@ -9,7 +9,12 @@ import { tinyRepo, transcriptPath } from "../agent/helpers/fixtures.ts";
 const cli = path.resolve(import.meta.dirname, "../../src/cli.ts");
 
 async function loopwright(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOOPWRIGHT_SANDBOX: "none" as const };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOOPWRIGHT_SANDBOX: "none" as const,
+    LOOPWRIGHT_ENV_FILE: "off",
+  };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], {
       env,
@@ -41,7 +46,14 @@ describe("loopwright run / replay", () => {
     const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^step 1 · model .* → update_plan/);
     expect(lines).toContain("Fixed `sum` in sum.js to add its arguments; `node test.js` passes.");
-    expect(result.stdout).toMatch(/step 6 · shell node test.js → exit 0/);
+    // A command shows as it starts, its outcome when it ends, a failing one with its output's tail.
+    expect(result.stdout).toContain("step 4 · shell $ node test.js\n       ↳ exit 1 (");
+    expect(result.stdout).toMatch(/ ↳ exit 1 \(.*\)\n(.*\n)*\s+│ FAIL: sum\(2, 3\) returned 6, expected 5\n/);
+    expect(result.stdout).toMatch(/step 6 · shell \$ node test.js\n\s+↳ exit 0/);
+    // It ends with what changed.
+    expect(result.stdout).toMatch(
+      /passes\.\n\nchanged files:\n sum\.js \| 2 \+-\n 1 file changed, 1 insertion\(\+\), 1 deletion\(-\)\n$/,
+    );
     const recorded = parseTranscript(await readFile(out, "utf8"));
     expect(recorded).toEqual(parseTranscript(await readFile(transcriptPath("fix-sum"), "utf8")));
   });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/database.ts";
@@ -30,11 +31,18 @@ describe("loopwright submit with the embedded database", () => {
     const id = Number(/^task (\d+): /m.exec(output)?.[1]);
     expect(output).toContain(`task ${id}: ${remote}\n`);
     expect(output).toMatch(new RegExp(`^workspace · agent/run-${id} from [0-9a-f]{12}$`, "m"));
-    expect(output).toContain("step 4 · shell node test.js → exit 1");
-    expect(output).toContain("step 6 · shell node test.js → exit 0");
+    // Each command as it starts, then how it ended; a failing one with its output's tail.
+    expect(output).toMatch(
+      /^step 4 · shell \$ node test\.js\n\s+↳ exit 1 \(.*\)\n(\s+│ .*\n)*\s+│ FAIL: sum/m,
+    );
+    expect(output).toMatch(/^step 6 · shell \$ node test\.js\n\s+↳ exit 0 /m);
     expect(output).toContain("completed after 7 steps, 6 tool calls");
     expect(output).toMatch(new RegExp(`^pushed agent/run-${id} \\([0-9a-f]{12}\\)$`, "m"));
     expect(output).toContain(`task ${id} succeeded: pushed agent/run-${id} (`);
+    // It ends with the changed files and a diffstat.
+    expect(output).toMatch(
+      /\n\nchanged files:\n sum\.js \| 2 \+-\n 1 file changed, 1 insertion\(\+\), 1 deletion\(-\)\n$/,
+    );
     expect(git(remote, "show", `agent/run-${id}:sum.js`)).toContain("return a + b;");
 
     // `loopwright task` shows the outcome from the same database.
@@ -86,6 +94,22 @@ describe("loopwright submit with the embedded database", () => {
     const ssh = await runCli(["submit", "--repo", "ssh://host/o/r", "--wait", "x"], { env: env() });
     expect(ssh.code).toBe(2);
     expect(ssh.output).toContain("must use https, http or file");
+    const notGit = await runCli(["submit", "--repo", root, "--wait", "x"], { env: env() });
+    expect(notGit.code).toBe(2);
+    expect(notGit.output).toContain(
+      `--repo: ${root} is not a git repository (give the folder where one starts`,
+    );
+    // No model to call: refused before any task exists (the database is not even created).
+    const dataDir = path.join(root, "no-key-data");
+    const noKey = await runCli(["submit", "--repo", remote, "--wait", "Make sum add."], {
+      env: cleanEnv({ LOOPWRIGHT_DATA_DIR: dataDir }),
+    });
+    expect(noKey.code).toBe(2);
+    expect(noKey.output).toContain(
+      "loopwright submit: OPENAI_API_KEY is not set, so the agent has no model to call",
+    );
+    expect(noKey.output).not.toMatch(/\n\s+at /);
+    expect(existsSync(dataDir)).toBe(false);
   }, 240_000);
 });
 
@@ -127,7 +151,10 @@ describe.skipIf(!serverUrl)("loopwright submit with DATABASE_URL (postgres)", ()
       ).catch((error: Error) => {
         throw new Error(`${error.message}\nworker output:\n${worker.output()}`);
       });
-      expect(task).toMatchObject({ status: "succeeded", attempt: 1 });
+      expect(task, `${task.error}\nworker output:\n${worker.output()}`).toMatchObject({
+        status: "succeeded",
+        attempt: 1,
+      });
       expect(task.worker).toMatch(/:\d+$/);
       expect(git(remote, "show", `agent/run-${id}:sum.js`)).toContain("return a + b;");
 
@@ -136,7 +163,7 @@ describe.skipIf(!serverUrl)("loopwright submit with DATABASE_URL (postgres)", ()
         env,
       });
       expect(waited.code, waited.output).toBe(0);
-      expect(waited.output).toContain("step 6 · shell node test.js → exit 0");
+      expect(waited.output).toMatch(/^step 6 · shell \$ node test\.js\n\s+↳ exit 0 /m);
       expect(waited.output).toMatch(/task \d+ succeeded: pushed agent\/run-\d+ \(/);
     } finally {
       await db.close();

@@ -11,7 +11,21 @@ describe("parseRepoConfig", () => {
     }
     expect(DEFAULT_REPO_CONFIG).toEqual({
       fix: { command: "/agent", label: "agent:fix", draft: true, branch_prefix: "agent/" },
-      review: { auto: true, drafts: false, max_comments: 10 },
+      review: {
+        auto: true,
+        drafts: false,
+        max_comments: 10,
+        base_branches: [],
+        ignore: [],
+        skip_labels: [],
+        skip_authors: [],
+        bots: [],
+        own_pulls: true,
+        min_inline_priority: "P1",
+        fail_on: "none",
+        instructions: null,
+        max_tokens: 1_000_000,
+      },
       sandbox: { network: false, setup: null, timeout_minutes: 30, env: {}, allowed_hosts: [] },
       budget: {
         max_steps: 60,
@@ -23,7 +37,45 @@ describe("parseRepoConfig", () => {
       limits: { per_requester_per_hour: 10, per_repository_per_hour: 30, per_requester_active: 3 },
       model: { name: null, reasoning_effort: null },
       eval: { test_command: null },
+      maintenance: { max_open_prs: 3, pause_after: 4, dashboard: true },
       schedules: [],
+    });
+  });
+
+  it("reads the review section's lists, priorities and guidance, reporting bad values", () => {
+    const { config, problems } = parseRepoConfig({
+      review: {
+        base_branches: ["main", "release/*"],
+        ignore: ["docs/**"],
+        skip_labels: ["no review"],
+        bots: ["dependabot[bot]"],
+        min_inline_priority: "P2",
+        fail_on: "P1",
+        instructions: "  Flag SQL built from strings.  ",
+      },
+    });
+    expect(problems).toEqual([]);
+    expect(config.review).toMatchObject({
+      base_branches: ["main", "release/*"],
+      ignore: ["docs/**"],
+      skip_labels: ["no review"],
+      bots: ["dependabot[bot]"],
+      min_inline_priority: "P2",
+      fail_on: "P1",
+      instructions: "Flag SQL built from strings.",
+    });
+    const bad = parseRepoConfig({
+      review: { fail_on: "P2", min_inline_priority: "high", ignore: ["two words"], instructions: "" },
+    });
+    expect(bad.problems).toEqual([
+      'review.ignore[0]: expected path globs such as docs/** or *.snap, one per entry, got "two words"',
+      'review.min_inline_priority: expected one of P0, P1, P2, P3, got "high"',
+      'review.fail_on: expected one of none, P0, P1, got "P2"',
+    ]);
+    expect(bad.config.review).toMatchObject({
+      fail_on: "none",
+      min_inline_priority: "P1",
+      instructions: null,
     });
   });
 
@@ -228,7 +280,7 @@ schedules:
       'schedules[2].cron: expected five cron fields (minute hour day month weekday), such as "0 4 * * 1", got "* * *"',
       'schedules[2].prompt: expected the task description as text, got ""',
       "schedules[4].extra: unknown key, ignored",
-      'schedules[5]: expected a mapping with name, cron and prompt, got "not a mapping"',
+      'schedules[5]: expected a mapping with name, cron (or every) and prompt, got "not a mapping"',
       'schedules: two schedules are named "b"; only the first is used',
     ]);
   });
@@ -244,6 +296,69 @@ schedules:
     expect(parseRepoConfig({ schedules: "daily" }).problems[0]).toBe(
       'schedules: expected a list of schedules, got "daily"',
     );
+  });
+
+  it("reads a schedule's every, time zone, branch and overrides", () => {
+    const raw = parseYaml(`
+maintenance: { max_open_prs: 1, pause_after: 0, dashboard: false }
+schedules:
+  - name: deps
+    every: weekly
+    timezone: Europe/Berlin
+    prompt: Update dependencies.
+    branch: agent/deps-updates
+    labels: [dependencies]
+    reviewers: [ann]
+    network: true
+    setup: npm ci
+    budget: { max_steps: 20 }
+    enabled: false
+`);
+    const { config, problems } = parseRepoConfig(raw);
+    expect(problems).toEqual([]);
+    expect(config.maintenance).toEqual({ max_open_prs: 1, pause_after: 0, dashboard: false });
+    expect(config.schedules).toEqual([
+      {
+        name: "deps",
+        every: "weekly",
+        timezone: "Europe/Berlin",
+        prompt: "Update dependencies.",
+        branch: "agent/deps-updates",
+        labels: ["dependencies"],
+        reviewers: ["ann"],
+        network: true,
+        setup: "npm ci",
+        budget: { max_steps: 20 },
+        enabled: false,
+      },
+    ]);
+  });
+
+  it("names what is wrong with a schedule and drops only that schedule", () => {
+    const { config, problems } = parseRepoConfig({
+      schedules: [
+        { name: "both", cron: "@daily", every: "daily", prompt: "x" },
+        { name: "neither", prompt: "x" },
+        { name: "zone", cron: "@daily", timezone: "Mars/Olympus", prompt: "x" },
+        { name: "often", every: "hourly", prompt: "x" },
+        { name: "branch", cron: "@daily", branch: "agent/../x", prompt: "x" },
+        { name: "budget", cron: "@daily", budget: { max_steps: 0 }, prompt: "x" },
+        { name: "ok", every: "daily", prompt: "keep" },
+      ],
+      maintenance: { max_open_prs: -1 },
+    });
+    expect(config.schedules).toEqual([{ name: "ok", every: "daily", prompt: "keep" }]);
+    expect(config.maintenance.max_open_prs).toBe(3);
+    expect(problems).toEqual([
+      "maintenance.max_open_prs: expected a whole number from 0 to 50, got -1",
+      'schedules[0]: expected either cron (such as "0 4 * * 1") or every (daily or weekly), not both or neither, got ' +
+        '{"name":"both","cron":"@daily","every":"daily","prompt":"x"}',
+      'schedules[1]: expected either cron (such as "0 4 * * 1") or every (daily or weekly), not both or neither, got {"name":"neither","prompt":"x"}',
+      'schedules[2].timezone: expected an IANA time zone name such as Europe/Berlin or UTC, got "Mars/Olympus"',
+      'schedules[3].every: expected daily or weekly, got "hourly"',
+      'schedules[4].branch: must not contain .., // or @{, got "agent/../x"',
+      "schedules[5].budget.max_steps: expected a whole number from 1 to 1000, got 0",
+    ]);
   });
 
   it("reports unknown keys and non-mapping sections", () => {

@@ -190,6 +190,24 @@ describe("loadSettings", () => {
     ]);
   });
 
+  it("reads the queue's direct LISTEN connection, or off", () => {
+    const primary = "postgres://bouncer:6432/lw";
+    expect(loadSettings({ DATABASE_URL: primary }).database.listenUrl).toBeUndefined();
+    expect(
+      loadSettings({ DATABASE_URL: primary, DATABASE_LISTEN_URL: "postgres://primary:5432/lw" }).database
+        .listenUrl,
+    ).toBe("postgres://primary:5432/lw");
+    expect(loadSettings({ DATABASE_URL: primary, DATABASE_LISTEN_URL: "off" }).database.listenUrl).toBe(
+      false,
+    );
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_LISTEN_URL: "primary:5432" })).toEqual([
+      'Invalid setting DATABASE_LISTEN_URL: expected a direct PostgreSQL connection URL to the primary, or off (got "primary:5432")',
+    ]);
+    expect(problemsOf({ DATABASE_LISTEN_URL: "postgres://primary/lw" })).toEqual([
+      "Invalid setting DATABASE_LISTEN_URL: the queue's direct connection needs DATABASE_URL (the primary) as well",
+    ]);
+  });
+
   it("reports every bad variable at once", () => {
     expect(problemsOf({ PORT: "x", LOOPWRIGHT_API: "y" })).toHaveLength(2);
   });
@@ -206,7 +224,8 @@ describe("loadSettings", () => {
       GHE_HOST: "ghe.example.com",
       GITHUB_CLIENT_ID: "Iv1.abc",
       GITHUB_CLIENT_SECRET: "client-secret-value",
-      LOOPWRIGHT_URL: "https://loopwright.example.com/",
+      PUBLIC_URL: "https://loopwright.example.com/",
+      LOOPWRIGHT_URL: "http://127.0.0.1:3000/",
       LOOPWRIGHT_ADMINS: " alice, bob ,,",
       LOOPWRIGHT_METRICS_TOKEN: "scrape",
     }).web;
@@ -214,6 +233,7 @@ describe("loadSettings", () => {
       clientId: "Iv1.abc",
       clientSecret: "client-secret-value",
       publicUrl: "https://loopwright.example.com",
+      localUrl: "http://127.0.0.1:3000",
       admins: ["alice", "bob"],
       metricsToken: "scrape",
       githubUrl: "https://ghe.example.com",
@@ -224,5 +244,35 @@ describe("loadSettings", () => {
     expect(
       problemsOf({ GITHUB_CLIENT_SECRET: "shh-secret", LOOPWRIGHT_URL: "ftp://x" }).join("\n"),
     ).not.toContain("shh-secret");
+  });
+
+  it("reads how GitHub's webhooks arrive: a proxy channel, or the public address's webhook route", () => {
+    expect(loadSettings({}).github).toMatchObject({
+      webhookProxyUrl: undefined,
+      registeredWebhookUrl: undefined,
+    });
+    expect(
+      loadSettings({ PUBLIC_URL: "https://lw.example.com:8443", WEBHOOK_PATH: "/hooks" }).github,
+    ).toMatchObject({
+      webhookProxyUrl: undefined,
+      registeredWebhookUrl: "https://lw.example.com:8443/hooks",
+    });
+    expect(
+      loadSettings({ PUBLIC_URL: "https://lw.example.com", WEBHOOK_PROXY_URL: "https://smee.io/abc" }).github,
+    ).toMatchObject({ webhookProxyUrl: "https://smee.io/abc", registeredWebhookUrl: "https://smee.io/abc" });
+    expect(loadSettings({ PORT: "8080" }).web.localUrl).toBe("http://localhost:8080");
+    for (const bad of [
+      "lw.example.com",
+      "ftp://lw.example.com",
+      "https://lw.example.com/app",
+      "https://x?y=1",
+    ]) {
+      expect(problemsOf({ PUBLIC_URL: bad })).toEqual([
+        `Invalid setting PUBLIC_URL: expected the http(s) address where GitHub and people reach this server, without a path, such as https://loopwright.example.com (got ${JSON.stringify(bad)})`,
+      ]);
+    }
+    expect(problemsOf({ WEBHOOK_PROXY_URL: "not a url" })).toEqual([
+      'Invalid setting WEBHOOK_PROXY_URL: expected the URL of a webhook proxy channel, such as https://smee.io/AbCdEf123456 (got "not a url")',
+    ]);
   });
 });

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commentPayload, type GitHubWorld, startGitHubWorld } from "../helpers/github-world.ts";
+import {
+  commentPayload,
+  type GitHubWorld,
+  startGitHubWorld,
+  useRepositoryConfig,
+} from "../helpers/github-world.ts";
 import { type ServeProcess, startServe } from "../helpers/serve-process.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -14,14 +19,10 @@ describe("tasks under GitHub and model faults", () => {
   beforeAll(async () => {
     world = await startGitHubWorld({ fixture: "sum", transcript: "fix-sum" });
     // One requester sends every command: the repository's config lifts the hourly limits.
-    world.github.route({
-      method: "GET",
-      path: /\/contents\/\.github%2Floopwright\.yml$/,
-      reply: () => ({
-        status: 200,
-        body: "limits:\n  per_requester_per_hour: 1000\n  per_repository_per_hour: 1000\n  per_requester_active: 10\n",
-      }),
-    });
+    useRepositoryConfig(
+      world,
+      "limits:\n  per_requester_per_hour: 1000\n  per_repository_per_hour: 1000\n  per_requester_active: 10\n",
+    );
     server = await startServe(world, {
       LOOPWRIGHT_GITHUB_TIMEOUT_SECONDS: "3",
       LOOPWRIGHT_MODEL_TIMEOUT_SECONDS: "5",

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseResults, parseRunMeta } from "../../src/eval/results.ts";
@@ -302,7 +303,10 @@ describe("loopwright eval, as real processes on a repository the test makes", ()
       );
       first.child.kill("SIGINT");
       expect(await first.exited, first.output()).toBe(130);
-      expect(first.output()).toContain("interrupted; stopping the running tasks");
+      expect(first.output()).toContain(
+        "interrupted; stopping (finished tasks are kept, queued ones stay queued",
+      );
+      expect(first.output()).toContain("1 tasks stay queued; run again with the same --out to collect them");
       expect(lines(results).map((line) => JSON.parse(line).instance_id)).toEqual([idOf(repo.padFix)]);
       expect(readFileSync(path.join(root, "runs/slow/report.md"), "utf8")).toContain(
         "| Tasks | 1 of the 2 in the set (partial run) |",
@@ -311,6 +315,8 @@ describe("loopwright eval, as real processes on a repository the test makes", ()
       const second = await runCli(args, { env: env(), cwd: root });
       expect(second.code, second.output).toBe(0);
       expect(second.output).toContain("2 tasks; 1 already in");
+      // The interrupted task was handed back to the queue: the second run waits for it, queueing nothing.
+      expect(second.output).toContain("1 to collect (0 queued now, 1 queued before)");
       expect(second.output).toContain("replay: resolved 1 of 2 (50.0%)");
       expect(lines(results).map((line) => JSON.parse(line).instance_id)).toEqual([
         idOf(repo.padFix),
@@ -359,6 +365,28 @@ describe("loopwright eval, as real processes on a repository the test makes", ()
       expect(noKey.code).toBe(2);
       expect(noKey.output).toMatch(/--model gpt-5: .*OPENAI_API_KEY/);
 
+      const noWorkers = await evalCli(["run", "tasks.jsonl", "--oracle", "--concurrency", "0"]);
+      expect(noWorkers.code).toBe(2);
+      expect(noWorkers.output).toContain("--concurrency 0 leaves the tasks to other workers");
+
+      // A live process (this test's) holds the embedded database, as a running `loopwright serve` would.
+      const lock = path.join(root, "data", "db.lock");
+      writeText(lock, `${process.pid} ${os.hostname()}\n`);
+      const held = await evalCli(["run", "tasks.jsonl", "--oracle", "--out", "runs/held"]).finally(() =>
+        rmSync(lock),
+      );
+      expect(held.code).toBe(1);
+      expect(held.output).toContain(`which process ${process.pid} holds (a \`loopwright serve\`?)`);
+
+      // Another eval run collects into the folder: a second one would write every result twice.
+      const folderLock = path.join(root, "runs/oracle/run.lock");
+      writeText(folderLock, `${process.pid} ${os.hostname()}\n`);
+      const busy = await evalCli(["run", "tasks.jsonl", "--oracle", "--out", "runs/oracle"]).finally(() =>
+        rmSync(folderLock),
+      );
+      expect(busy.code).toBe(1);
+      expect(busy.output).toContain(`runs/oracle is in use by the eval run of process ${process.pid}`);
+
       const twoModels = await evalCli(["run", "tasks.jsonl", "--oracle", "--model", "noop"]);
       expect(twoModels.code).toBe(2);
       expect(twoModels.output).toContain("--oracle replaces the model");
@@ -391,7 +419,14 @@ describe("loopwright eval, as real processes on a repository the test makes", ()
       expect(unknown.output).toContain("does not exist");
       expect(existsSync(path.join(root, "runs/nope/results.jsonl"))).toBe(false);
 
-      for (const output of [notRepo.output, broken.output, noKey.output, otherModel.output, unknown.output]) {
+      for (const output of [
+        notRepo.output,
+        broken.output,
+        noKey.output,
+        noWorkers.output,
+        otherModel.output,
+        unknown.output,
+      ]) {
         expect(output).not.toMatch(/^\s+at /m);
       }
     },

@@ -16,6 +16,8 @@ describe("replies", () => {
     const help = renderHelpReply(DEFAULT_REPO_CONFIG);
     expect(help).toContain("`/agent fix [instructions]`");
     expect(help).toContain("`/agent stop`");
+    expect(help).toContain("`/agent review [instructions]`");
+    expect(help).toContain("`/agent dismiss F3`");
     expect(help).toContain("`agent:fix`");
     const custom = renderHelpReply(parseRepoConfig({ fix: { command: "/bot", label: "robot" } }).config);
     expect(custom).toContain("`/bot help`");

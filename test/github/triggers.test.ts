@@ -270,8 +270,9 @@ describe("classifyEvent: labels and closing", () => {
       source: { type: "closed" },
       deliveryId: "d3",
     });
-    const opened = webhookExample("pull_request", "opened");
-    expect(classifyEvent({ name: "pull_request", payload: opened }, config)).toMatchObject({
+    const edited = webhookExample("pull_request", "opened");
+    edited.action = "edited";
+    expect(classifyEvent({ name: "pull_request", payload: edited }, config)).toMatchObject({
       kind: "ignored",
     });
   });

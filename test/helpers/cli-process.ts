@@ -6,15 +6,18 @@ export const cliEntry = path.join(repoRoot, "src/cli.ts");
 
 /** Settings a test must not inherit from the developer's shell or a local .env. */
 const inheritedSettings =
-  /^(APP_ID|PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|GHE_|OPENAI_|DATABASE_|LOOPWRIGHT_|PORT$|HOST$|NODE_ENV$)/;
+  /^(APP_ID|PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_|PUBLIC_URL$|NO_SMEE_SETUP$|GHE_|GITHUB_CLIENT_|OPENAI_|DATABASE_|LOOPWRIGHT_|PORT$|HOST$|NODE_ENV$)/;
 
-/** The parent's environment without Loopwright settings, plus the given ones. */
+/**
+ * The parent's environment without Loopwright settings, plus the given ones; a developer's `.env`
+ * in the working folder is not read either (`LOOPWRIGHT_ENV_FILE=off`) unless a test says so.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!inheritedSettings.test(key)) env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, LOOPWRIGHT_ENV_FILE: "off", ...extra };
 }
 
 export type RunningCli = { child: ChildProcess; output: () => string; exited: Promise<number | null> };

@@ -106,7 +106,9 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       const reply = await route.reply(recorded, match);
       recorded.status = reply.status;
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-      res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+      // A raw media type (a file's contents) goes out as the text it is.
+      const raw = typeof reply.body === "string" && /\.raw/.test(reply.headers?.["content-type"] ?? "");
+      res.end(reply.body === undefined ? "" : raw ? reply.body : JSON.stringify(reply.body));
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });

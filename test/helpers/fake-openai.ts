@@ -31,16 +31,20 @@ export type FakeOpenAI = {
  * An OpenAI Responses API stand-in on 127.0.0.1: answers `POST /v1/responses` with the scripted turns
  * in order (shaped like real responses), so the real `openai` client and adapter are exercised.
  * Each conversation (requests sharing a `prompt_cache_key`, i.e. one task attempt) replays the
- * turns from the first, so one fake serves several tasks. Past the last turn it answers 500 with a
- * message naming the request number.
+ * turns from the first, so one fake serves several tasks; a function instead of a list gives each
+ * conversation (numbered from 0 in order of arrival) turns of its own. Past the last turn it answers
+ * 500 with a message naming the request number.
  *
  * @example
  * const openai = await startFakeOpenAI([{ output: [{ type: "message", role: "assistant", content: [...] }] }]);
  */
-export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  turns: FakeModelTurn[] | ((conversation: number) => FakeModelTurn[]),
+): Promise<FakeOpenAI> {
   const requests: Record<string, unknown>[] = [];
   const arrivals: number[] = [];
   const turnsTaken = new Map<unknown, number>();
+  const conversations = new Map<unknown, number>();
   const faults: FakeModelFault[] = [];
   const server: Server = createServer(async (req, res) => {
     arrivals.push(Date.now());
@@ -66,7 +70,10 @@ export async function startFakeOpenAI(turns: FakeModelTurn[]): Promise<FakeOpenA
       return;
     }
     const taken = turnsTaken.get(body.prompt_cache_key) ?? 0;
-    const turn: FakeModelTurn | undefined = fault?.output ? { output: fault.output } : turns[taken];
+    const conversation = conversations.get(body.prompt_cache_key) ?? conversations.size;
+    conversations.set(body.prompt_cache_key, conversation);
+    const script = typeof turns === "function" ? turns(conversation) : turns;
+    const turn: FakeModelTurn | undefined = fault?.output ? { output: fault.output } : script[taken];
     if (!fault?.output) turnsTaken.set(body.prompt_cache_key, taken + 1);
     if (!turn) {
       res.writeHead(500, { "content-type": "application/json" });

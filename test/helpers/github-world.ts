@@ -58,12 +58,15 @@ export type GitHubWorld = {
  */
 export async function startGitHubWorld(options: {
   fixture: string;
-  transcript: string;
+  /** A transcript fixture's name, or each conversation's turns (see `startFakeOpenAI`). */
+  transcript: string | ((conversation: number) => FakeModelTurn[]);
 }): Promise<GitHubWorld> {
   const root = tempDir("world");
   const remote = bareRemoteFrom(options.fixture, root);
   const github = await startFakeGitHub();
-  const openai = await startFakeOpenAI(transcriptTurns(options.transcript));
+  const openai = await startFakeOpenAI(
+    typeof options.transcript === "string" ? transcriptTurns(options.transcript) : options.transcript,
+  );
   const { privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
@@ -218,6 +221,20 @@ export async function startGitHubWorld(options: {
       removeDir(root);
     },
   };
+}
+
+/**
+ * Makes the repository's `.github/loopwright.yml` (read from the default branch) this YAML text.
+ *
+ * @example
+ * useRepositoryConfig(world, "limits:\n  per_requester_per_hour: 1000\n");
+ */
+export function useRepositoryConfig(world: GitHubWorld, yaml: string): void {
+  world.github.route({
+    method: "GET",
+    path: /\/contents\/\.github%2Floopwright\.yml$/,
+    reply: () => ({ status: 200, body: yaml }),
+  });
 }
 
 let nextWebhookCommentId = 5_000_000;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { type Database, openDatabase } from "../../src/store/database.ts";
 import { migrate } from "../../src/store/migrate.ts";
+import { startQueue, type TaskQueue } from "../../src/store/queue.ts";
 
 /** The real server tests also run against, when TEST_DATABASE_URL is set (CI sets it). */
 export const serverUrl = process.env.TEST_DATABASE_URL || undefined;
@@ -53,4 +54,26 @@ export async function openTestDatabase(kind: "pglite" | "postgres"): Promise<Tes
       await server?.drop();
     },
   });
+}
+
+/**
+ * A migrated, empty database of the given kind with the task queue started on it; `dispose` stops
+ * the queue, then disposes of the database.
+ */
+export async function openTestQueue(
+  kind: "pglite" | "postgres",
+): Promise<{ db: TestDatabase; queue: TaskQueue; dispose(): Promise<void> }> {
+  const db = await openTestDatabase(kind);
+  const queue = await startQueue(db).catch(async (error: unknown) => {
+    await db.dispose();
+    throw error;
+  });
+  return {
+    db,
+    queue,
+    async dispose() {
+      await queue.stop();
+      await db.dispose();
+    },
+  };
 }

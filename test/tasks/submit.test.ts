@@ -72,8 +72,17 @@ describe.each(databaseKinds)("submit task kind through a worker (%s)", (kind) =>
       result: expect.stringMatching(new RegExp(`^pushed ${branch} \\([0-9a-f]{12}\\) to ${remote}$`)),
     });
     expect(git(remote, "show", `${branch}:sum.js`)).toContain("return a + b;");
-    expect(git(remote, "log", "-1", "--format=%an%n%s", branch)).toBe(
-      "Loopwright\nMake sum add its arguments.",
+    expect(git(remote, "log", "-1", "--format=%an%n%B", branch)).toBe(
+      [
+        "Loopwright",
+        "Make sum add its arguments",
+        "",
+        "Fixed `sum` in sum.js to add its arguments; `node test.js` passes.",
+        "",
+        "Asked for: Make sum add its arguments.",
+        "",
+        `Loopwright task ${task.id}`,
+      ].join("\n"),
     );
     expect(git(remote, "rev-parse", `${branch}~1`)).toBe(git(remote, "rev-parse", "main"));
     const kinds = (await listSteps(db, task.id)).map((step) => step.kind);

@@ -10,13 +10,16 @@ import { createTask, startAttempt } from "../../src/store/tasks.ts";
 import { createTranscriptRecorder } from "../../src/store/transcripts.ts";
 import { cleanEnv, type RunningCli, runCli, startCli, waitForHttp } from "../helpers/cli-process.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
+import { type FakeSmee, startFakeSmee } from "../helpers/fake-smee.ts";
 import { freePort } from "../helpers/free-port.ts";
 import { deliverWebhook } from "../helpers/github-world.ts";
+import { waitFor } from "../helpers/wait-for.ts";
 import { toolCallPayload } from "./helpers/dashboard-server.ts";
 
 describe("loopwright serve: dashboard, API, metrics and the CLI through them", () => {
   let dataDir: string;
   let github: FakeGitHub;
+  let smee: FakeSmee;
   let running: RunningCli;
   let base: string;
   let env: NodeJS.ProcessEnv;
@@ -41,6 +44,7 @@ describe("loopwright serve: dashboard, API, metrics and the CLI through them", (
     await db.close();
 
     github = await startFakeGitHub();
+    smee = await startFakeSmee();
     const { privateKey } = generateKeyPairSync("rsa", {
       modulusLength: 2048,
       privateKeyEncoding: { type: "pkcs1", format: "pem" },
@@ -56,6 +60,8 @@ describe("loopwright serve: dashboard, API, metrics and the CLI through them", (
       GHE_PROTOCOL: "http",
       HOST: "127.0.0.1",
       PORT: String(port),
+      PUBLIC_URL: base,
+      WEBHOOK_PROXY_URL: smee.url,
       LOOPWRIGHT_URL: base,
       LOOPWRIGHT_DATA_DIR: dataDir,
       LOOPWRIGHT_METRICS_TOKEN: "metrics-secret",
@@ -69,6 +75,7 @@ describe("loopwright serve: dashboard, API, metrics and the CLI through them", (
     running?.child.kill("SIGTERM");
     await running?.exited;
     await github?.close();
+    await smee?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -114,6 +121,22 @@ describe("loopwright serve: dashboard, API, metrics and the CLI through them", (
     expect(text).toMatch(/loopwright_queue_jobs\{lane="interactive",state="queued"\} \d+/);
     expect(text).toContain('loopwright_tasks_unfinished{status="running"} 1');
     expect(text).toContain("process_cpu_seconds_total");
+  }, 120_000);
+
+  it("takes deliveries from the WEBHOOK_PROXY_URL channel into the inbox, signature checked", async () => {
+    await smee.connections(1);
+    smee.deliver("serve-web-secret", { name: "ping", id: "proxied-1", payload: { zen: "Keep it simple." } });
+    const accepted = 'loopwright_webhook_deliveries_total{event="ping",outcome="accepted"} 1';
+    await waitFor(
+      async () => {
+        const metrics = await fetch(`${base}/metrics`, {
+          headers: { authorization: "Bearer metrics-secret" },
+        });
+        return (await metrics.text()).includes(accepted);
+      },
+      60_000,
+      "the proxied delivery to be accepted",
+    );
   }, 120_000);
 
   it("answers /dashboard with why it is off when the App's OAuth credentials are missing", async () => {

@@ -63,10 +63,10 @@ describe("commitChanges", () => {
     if (outcome.status !== "committed") return;
     expect(outcome.files).toEqual(
       expect.arrayContaining([
-        { path: "src/app.txt", status: "modified" },
-        { path: "NEW.md", status: "added" },
-        { path: "README.md", status: "deleted" },
-        { path: ".gitignore", status: "added" },
+        { path: "src/app.txt", status: "modified", added: 1, removed: 1 },
+        { path: "NEW.md", status: "added", added: 1, removed: 0 },
+        { path: "README.md", status: "deleted", added: 0, removed: expect.any(Number) },
+        { path: ".gitignore", status: "added", added: 1, removed: 0 },
       ]),
     );
     expect(outcome.files.map((file) => file.path)).not.toContain("debug.log");
@@ -154,6 +154,29 @@ describe("pushBranch", () => {
     expect((error as PushRejectedError).reason).toBe("non-fast-forward");
     const forced = await pushBranch(mine, { force: true });
     expect(git(remote.path, "rev-parse", "refs/heads/agent/mine")).toBe(forced.sha);
+  });
+
+  it("replaces a branch under a lease only while it is still at the leased commit", async () => {
+    const ours = pushCommitTo(remote.path, "agent/maintain-x", "ours.txt", "ours\n");
+    await using ws = await workspaces.create({
+      url: remote.path,
+      target: { kind: "default" },
+      branch: "maintain-x",
+      branchOwned: true,
+    });
+    writeFileSync(path.join(ws.path, "new.txt"), "new\n");
+    await commitChanges(ws, { message: "replace", author: bot });
+    // Somebody pushes after the lease was taken: the replacement is refused, their commit kept.
+    const theirs = pushCommitTo(remote.path, "agent/maintain-x", "theirs.txt", "theirs\n");
+    const refused = await pushBranch(ws, { force: true, lease: ours }).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(PushRejectedError);
+    expect(git(remote.path, "rev-parse", "refs/heads/agent/maintain-x")).toBe(theirs);
+    // Leasing the commit it is at now replaces it; an empty lease means "must not exist".
+    const replaced = await pushBranch(ws, { force: true, lease: theirs });
+    expect(git(remote.path, "rev-parse", "refs/heads/agent/maintain-x")).toBe(replaced.sha);
+    writeFileSync(path.join(ws.path, "newer.txt"), "newer\n");
+    await commitChanges(ws, { message: "again", author: bot });
+    await expect(pushBranch(ws, { force: true, lease: "" })).rejects.toBeInstanceOf(PushRejectedError);
   });
 
   it("pushes follow-up commits on top of an existing task branch", async () => {

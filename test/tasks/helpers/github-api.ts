@@ -19,7 +19,7 @@ type Pull = {
   user: { login: string; type: string };
   diff: string;
 };
-type Reply = [number, unknown];
+export type Reply = [number, unknown];
 type Route = {
   method: string;
   path: RegExp;
@@ -48,6 +48,7 @@ export class GitHubApiFake {
   readonly reviewComments = new Map<number, { path: string; line: number; body: string; user: object }[]>();
   readonly #issues = new Map<number, { title: string; body: string }>();
   readonly #failures: Failure[] = [];
+  readonly #extraRoutes: Route[] = [];
   #nextId = 1000;
 
   addIssue(number: number, title: string, body: string): void {
@@ -63,6 +64,11 @@ export class GitHubApiFake {
       user: BOT,
       diff: `diff --git a/x b/x\n+change on ${pull.head.ref}\n`,
     });
+  }
+
+  /** Answers matching requests before the built-in routes (for endpoints one test file needs). */
+  route(method: string, path: RegExp, answer: (match: RegExpExecArray, request: ApiRequest) => Reply): void {
+    this.#extraRoutes.push({ method, path, answer });
   }
 
   /** Answers the next `times` matching requests with an error instead. */
@@ -108,7 +114,7 @@ export class GitHubApiFake {
       failure.times -= 1;
       return [failure.status, failure.body];
     }
-    for (const route of this.#routes) {
+    for (const route of [...this.#extraRoutes, ...this.#routes]) {
       const match = route.method === method ? route.path.exec(url.pathname) : null;
       if (match) return route.answer(match, request, accept);
     }

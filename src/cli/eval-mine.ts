@@ -1,9 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { defineCommand, integerOption, UsageError } from "../cli/command.ts";
 import { parseRepositoryUrl } from "../workspace/repository-url.ts";
-import { onInterrupt, openEvalRuntime } from "./eval-runtime.ts";
-import { mineTasks, rejectedFile } from "./miner.ts";
+import { defineCommand, integerOption, UsageError } from "./command.ts";
 
 /**
  * `--repo` as tasks store it: a URL as given, a local folder made absolute after checking it is a git
@@ -13,7 +11,7 @@ import { mineTasks, rejectedFile } from "./miner.ts";
  * repositoryOption("../app"); // "/home/me/app"
  * @throws UsageError when the folder does not exist or is not a git repository
  */
-function repositoryOption(value: string): string {
+export function repositoryOption(value: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     try {
       parseRepositoryUrl(value);
@@ -81,6 +79,11 @@ Progress goes to stderr. Exit status: 0 done (or the budget reached), 1 error, 1
     const testTimeout = integerOption("test-timeout", values["test-timeout"], 1);
     const repeat = integerOption("repeat", values.repeat, 1);
     const out = path.resolve(values.out);
+    // Loaded once the arguments are known to be good: --help and argument errors answer without them.
+    const [{ mineTasks, rejectedFile }, { onInterrupt, openEvalRuntime }] = await Promise.all([
+      import("../eval/miner.ts"),
+      import("./eval-runtime.ts"),
+    ]);
     const interrupt = onInterrupt(
       "loopwright eval mine: interrupted; stopping (the commit being examined is not recorded)",
     );

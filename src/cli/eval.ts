@@ -1,13 +1,14 @@
-import { type CliCommand, UsageError } from "../cli/command.ts";
+import { type CliCommand, UsageError } from "./command.ts";
 
 const SUBCOMMANDS: Record<string, () => Promise<CliCommand>> = {
-  mine: async () => (await import("./mine-command.ts")).mineCommand,
-  run: async () => (await import("./run-command.ts")).runCommand,
-  compare: async () => (await import("./compare-command.ts")).compareCommand,
+  mine: async () => (await import("./eval-mine.ts")).mineCommand,
+  run: async () => (await import("./eval-run.ts")).runCommand,
+  compare: async () => (await import("./eval-compare.ts")).compareCommand,
+  review: async () => (await import("./eval-review.ts")).reviewCommand,
 };
 
 const USAGE = `
-Usage: loopwright eval <mine|run|compare> [options]
+Usage: loopwright eval <mine|run|review|compare> [options]
 
 Measures the agent on problems like yours, with the same loop, tools and sandbox as /agent fix:
 
@@ -16,12 +17,14 @@ Measures the agent on problems like yours, with the same loop, tools and sandbox
   loopwright eval run tasks.jsonl --model noop                 a model that changes nothing: 0%
   loopwright eval run tasks.jsonl --model gpt-5 --out runs/g5  the model you want to trust
   loopwright eval compare runs/oracle runs/g5                  runs side by side
+  loopwright eval review seed --repo PATH --out reviews.jsonl  clean and bug-seeded pull requests
+  loopwright eval review reviews.jsonl --model gpt-5           recall on seeded bugs, false findings
 
 Task sets are SWE-bench-style JSON Lines. Run 'loopwright eval <command> --help' for the options.
 See docs/eval.md for the method and its limits.`;
 
 /**
- * `loopwright eval`: dispatches to `mine`, `run` and `compare`, each loaded when used.
+ * `loopwright eval`: dispatches to `mine`, `run`, `review` and `compare`, each loaded when used.
  *
  * @example
  * process.exitCode = await evalCommand.main(["run", "tasks.jsonl", "--oracle"]);
@@ -34,9 +37,14 @@ export const evalCommand: CliCommand = {
       console.log(`${USAGE.trim()}\n`);
       return name === undefined ? 2 : 0;
     }
+    if (name === "review" && rest[0] === "seed") {
+      return (await import("./eval-review-seed.ts")).seedCommand.main(rest.slice(1));
+    }
     const load = SUBCOMMANDS[name];
     if (!load)
-      throw new UsageError(`unknown eval command ${JSON.stringify(name)}; expected mine, run or compare`);
+      throw new UsageError(
+        `unknown eval command ${JSON.stringify(name)}; expected mine, run, review or compare`,
+      );
     return (await load()).main(rest);
   },
 };

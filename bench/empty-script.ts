@@ -1,0 +1,2 @@
+// Does nothing: the CLI bench measures Node starting a TypeScript file, for scale.
+export {};
