@@ -7,7 +7,8 @@ export default defineConfig({
     // a git clone, a bwrap start or an embedded database's first open can take many times longer.
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    // Tests spawn git, bwrap and whole server processes; two cores cannot take more at once.
-    maxWorkers: 2,
+    // Tests spawn git, bwrap and whole server processes; the process-level ones mostly wait on them,
+    // so three files at a time keep two cores busy without starving readiness waits.
+    maxWorkers: 3,
   },
 });
