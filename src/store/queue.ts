@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { fromPglite, PgBoss } from "pg-boss";
 import { admitTask, type SubmitAccepted, type SubmitResult } from "./admission.ts";
 import type { Database, Queryable } from "./database.ts";
@@ -106,6 +107,47 @@ function bossDb(tx: Queryable) {
   return { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) };
 }
 
+/** A unique violation: another process created the same object (pg-boss's schema, a queue) first. */
+const isCreationRace = (error: unknown) => (error as { code?: unknown }).code === "23505";
+
+/**
+ * pg-boss, started with Loopwright's queues. Processes starting together on a new database race to
+ * create pg-boss's schema (through a transaction pooler its session lock does not hold them back);
+ * the one that loses sees a unique violation and starts again once the winner has made it.
+ */
+async function startBoss(db: Database, resolved: Required<QueueOptions>): Promise<PgBoss> {
+  for (let attempt = 1; ; attempt++) {
+    const boss = bossFor(db, resolved);
+    // pg-boss reports background failures (lost connection, maintenance) here; without a listener
+    // an EventEmitter 'error' would crash the process. The next query surfaces a lasting problem.
+    boss.on("error", () => {});
+    try {
+      await boss.start();
+      await boss.createQueue(LOST_QUEUE, { retryLimit: 5, retryDelay: 5 });
+      await createInboxQueues(boss, resolved.heartbeatSeconds);
+      for (const name of [...Object.values(LANE_QUEUES), EVAL_QUEUE]) {
+        await boss.createQueue(name, {
+          retryLimit: resolved.retryLimit,
+          retryDelay: 1,
+          expireInSeconds: resolved.wallTimeSeconds + EXPIRY_MARGIN_SECONDS,
+          heartbeatSeconds: resolved.heartbeatSeconds,
+          notify: true,
+          deadLetter: LOST_QUEUE,
+          deleteAfterSeconds: 7 * 24 * 3_600,
+        });
+      }
+      return boss;
+    } catch (error) {
+      await boss.stop({ graceful: false, close: true }).catch(() => {});
+      if (attempt < 5 && isCreationRace(error)) {
+        await sleep(100 * attempt);
+        continue;
+      }
+      throw new Error(`cannot start the task queue: ${(error as Error).message}`);
+    }
+  }
+}
+
 /**
  * Starts the task queue on the database: pg-boss over PGlite (`fromPglite`) or over PostgreSQL, the
  * same code either way. Creates the lane queues (each notify-enabled, with heartbeats and a
@@ -118,29 +160,7 @@ function bossDb(tx: Queryable) {
  */
 export async function startQueue(db: Database, options: QueueOptions = {}): Promise<TaskQueue> {
   const resolved = { ...DEFAULTS, ...options };
-  const boss = bossFor(db, resolved);
-  // pg-boss reports background failures (lost connection, maintenance) here; without a listener
-  // an EventEmitter 'error' would crash the process. The next query surfaces a lasting problem.
-  boss.on("error", () => {});
-  try {
-    await boss.start();
-    await boss.createQueue(LOST_QUEUE, { retryLimit: 5, retryDelay: 5 });
-    await createInboxQueues(boss, resolved.heartbeatSeconds);
-    for (const name of [...Object.values(LANE_QUEUES), EVAL_QUEUE]) {
-      await boss.createQueue(name, {
-        retryLimit: resolved.retryLimit,
-        retryDelay: 1,
-        expireInSeconds: resolved.wallTimeSeconds + EXPIRY_MARGIN_SECONDS,
-        heartbeatSeconds: resolved.heartbeatSeconds,
-        notify: true,
-        deadLetter: LOST_QUEUE,
-        deleteAfterSeconds: 7 * 24 * 3_600,
-      });
-    }
-  } catch (error) {
-    await boss.stop({ graceful: false, close: true }).catch(() => {});
-    throw new Error(`cannot start the task queue: ${(error as Error).message}`);
-  }
+  const boss = await startBoss(db, resolved);
   async function send(
     task: Task,
     options: { db?: ReturnType<typeof bossDb>; startAfter?: number },
