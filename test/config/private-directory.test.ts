@@ -18,6 +18,21 @@ describe("the data folder is private to the server's user", () => {
     expect(mode(privateDirectory(path.join(base, "new", "nested")))).toBe(0o700);
   });
 
+  it("refuses, unchanged, a folder that is not Loopwright's own: shared, the home folder, the root", async () => {
+    const shared = mkdtempSync(path.join(os.tmpdir(), "lw-shared-"));
+    chmodSync(shared, 0o1777);
+    expect(() => privateDirectory(shared)).toThrow(/cannot hold Loopwright's data: it is a shared folder/);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    // The embedded database's folder inside such a folder: the folder above it is left alone too.
+    await expect(openDatabase({ dataDir: path.join(shared, "db") })).rejects.toThrow(
+      /set LOOPWRIGHT_DATA_DIR/,
+    );
+    expect(() => privateDirectory(os.homedir())).toThrow(/it is the home folder/);
+    expect(() => privateDirectory("/")).toThrow(/file system's root/);
+    // A folder inside a shared one is Loopwright's own.
+    expect(mode(privateDirectory(path.join(shared, "loopwright")))).toBe(0o700);
+  });
+
   it("keeps the embedded database's files unreadable by anyone else (with the serve umask)", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-private-db-"));
     chmodSync(dataDir, 0o755);
