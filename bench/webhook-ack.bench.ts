@@ -9,10 +9,11 @@ import { cleanEnv, type RunningCli, startCli, waitForHttp } from "../test/helper
 import { freePort } from "../test/helpers/free-port.ts";
 import { commentPayload, type GitHubWorld, startGitHubWorld } from "../test/helpers/github-world.ts";
 import { createServerDatabase, serverUrl } from "../test/helpers/test-database.ts";
-import { type LoadResult, sendWebhookLoad } from "../test/helpers/webhook-load.ts";
+import { type LoadResult, sendPacedWebhooks, sendWebhookLoad } from "../test/helpers/webhook-load.ts";
 import type { BenchSection } from "./run.ts";
 
 const RATES = [1, 50, 200];
+const BURST_RATE = 200;
 const SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 10);
 
 /** A plain comment on an issue (no command): the handlers read the repository's config, then ignore it. */
@@ -87,8 +88,14 @@ async function intakeLag(name: string, where: { url: string } | { dataDir: strin
   }
 }
 
-const row = (name: string, rate: number, result: LoadResult, baselineP50?: number) =>
-  `| ${name} | ${rate}/s | ${result.sent} | ${result.accepted} | ${result.p50} | ${result.p99} | ${
+const row = (
+  name: string,
+  rate: number,
+  result: LoadResult,
+  baselineP50?: number,
+  shape: "steady" | "bursts" = "steady",
+) =>
+  `| ${name} | ${rate}/s ${shape} | ${result.sent} | ${result.accepted} | ${result.p50} | ${result.p99} | ${
     baselineP50 === undefined ? "" : `${(baselineP50 / Math.max(result.p50, 0.1)).toFixed(1)}×`
   } |`;
 
@@ -98,32 +105,43 @@ export default async function (): Promise<BenchSection> {
   const rows: string[] = [];
   const notes: string[] = [];
   try {
-    const load = (url: string, rate: number) =>
-      sendWebhookLoad({
-        url,
-        secret: world.webhookSecret,
-        rate,
-        seconds: SECONDS,
-        event: "issue_comment",
-        payload: plainComment(world),
-      });
-    const baseline = await synchronousBaseline(world);
-    const baselineP50 = new Map<number, number>();
-    try {
-      for (const rate of RATES) {
-        const result = await load(baseline.url, rate);
-        baselineP50.set(rate, result.p50);
-        rows.push(row("before: handlers awaited (Probot middleware)", rate, result));
+    const options = (url: string, rate: number) => ({
+      url,
+      secret: world.webhookSecret,
+      rate,
+      seconds: SECONDS,
+      event: "issue_comment",
+      payload: plainComment(world),
+    });
+    const load = (url: string, rate: number) => sendPacedWebhooks(options(url, rate));
+    // The same rate as bursts: each second's deliveries sent at its top, 50 at a time (autocannon).
+    const burst = (url: string) => sendWebhookLoad(options(url, BURST_RATE));
+    /** The baseline's p50 per load ("steady:50", "bursts:200"), which the inbox's rows compare with. */
+    const baselineP50 = new Map<string, number>();
+    /** Every rate steady, then the bursts; the baseline's figures are kept, the others compared with them. */
+    const measure = async (name: string, url: string, isBaseline = false) => {
+      const loads = [
+        ...RATES.map((rate) => ({ rate, shape: "steady" as const })),
+        { rate: BURST_RATE, shape: "bursts" as const },
+      ];
+      const measured: string[] = [];
+      for (const { rate, shape } of loads) {
+        const result = shape === "steady" ? await load(url, rate) : await burst(url);
+        const key = `${shape}:${rate}`;
+        if (isBaseline) baselineP50.set(key, result.p50);
+        measured.push(row(name, rate, result, isBaseline ? undefined : baselineP50.get(key), shape));
       }
+      return measured;
+    };
+    const baseline = await synchronousBaseline(world);
+    try {
+      rows.push(...(await measure("before: handlers awaited (Probot middleware)", baseline.url, true)));
     } finally {
       await baseline.close();
     }
     const embedded = await serve(world, {});
     try {
-      for (const rate of RATES)
-        rows.push(
-          row("inbox, embedded database", rate, await load(embedded.url, rate), baselineP50.get(rate)),
-        );
+      rows.push(...(await measure("inbox, embedded database", embedded.url)));
       await drain();
     } finally {
       embedded.server.child.kill("SIGTERM");
@@ -136,8 +154,7 @@ export default async function (): Promise<BenchSection> {
       const database = await createServerDatabase();
       const postgres = await serve(world, { DATABASE_URL: database.url });
       try {
-        for (const rate of RATES)
-          rows.push(row("inbox, PostgreSQL", rate, await load(postgres.url, rate), baselineP50.get(rate)));
+        rows.push(...(await measure("inbox, PostgreSQL", postgres.url)));
         await drain();
         notes.push(await intakeLag("PostgreSQL", { url: database.url }));
       } finally {
@@ -154,9 +171,9 @@ export default async function (): Promise<BenchSection> {
   return {
     title: "Webhook acknowledgement: the inbox against handlers awaited on the request path",
     markdown: [
-      `Signed \`issue_comment\` deliveries (a plain comment, no command) for ${SECONDS} s at each rate (autocannon), against a fake GitHub on loopback; latency of the HTTP answer in ms. "before" is Probot's middleware with Loopwright's handlers awaited before the answer (here: the config read), the way \`serve\` answered before the inbox; the inbox only verifies, stores and enqueues. Ratio: before p50 / inbox p50 at the same rate.`,
+      `Signed \`issue_comment\` deliveries (a plain comment, no command) for ${SECONDS} s at each rate, against a fake GitHub on loopback; latency of the HTTP answer in ms. "steady": one delivery every 1/rate s, each sent when due whatever the answers before it (an open loop, as GitHub delivers, so a server that falls behind cannot slow the stream and flatter itself; \`sendPacedWebhooks\`, from a worker thread so the fake GitHub's work cannot delay it). "bursts": autocannon at ${BURST_RATE}/s, which sends each second's share back to back on 50 connections at the top of the second — a backlog arriving at once. "before" is Probot's middleware with Loopwright's handlers awaited before the answer (here: the config read), the way \`serve\` answered before the inbox; the inbox only verifies, stores and enqueues (and, in the same process, takes the stored deliveries in meanwhile). Ratio: before p50 / inbox p50 for the same load. Everything — server, load, fake GitHub, PostgreSQL — shares the machine's 2 cores.`,
       "",
-      "| path | rate | sent | 2xx | p50 | p99 | faster than before (p50) |",
+      "| path | load | sent | 2xx | p50 | p99 | faster than before (p50) |",
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
       ...rows,
       "",

@@ -31,6 +31,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
       { startServer },
       { acceptDeliveries },
       { groupCommit },
+      { createAckTraffic },
       { urgently },
       { createLocalToken, writeLocalToken },
       { createReadiness, readinessHandler },
@@ -44,6 +45,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
       import("../server.ts"),
       import("../store/inbox.ts"),
       import("../store/group-commit.ts"),
+      import("../store/ack-traffic.ts"),
       import("../store/pglite-scheduler.ts"),
       import("../web/local-token.ts"),
       import("../web/readiness.ts"),
@@ -56,7 +58,12 @@ Stops cleanly on SIGINT or SIGTERM.`,
     // Listening from the start: a signal during start-up stops the process once start-up has settled.
     const shutdown = waitForShutdownSignal();
     const readiness = createReadiness();
-    const starting = startWorkerRuntime(settings, log, (phase) => readiness.set(phase));
+    // Storing deliveries goes first: this process's intake gives way to it.
+    const ackTraffic = createAckTraffic();
+    const starting = startWorkerRuntime(settings, log, {
+      onPhase: (phase) => readiness.set(phase),
+      ackTraffic,
+    });
     let started: WorkerRuntime | undefined;
     starting.then((runtime) => (started = runtime)).catch(() => {});
     const localToken = createLocalToken();
@@ -73,7 +80,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
     const inbox = webhookInboxHandler({
       path: settings.github.webhookPath,
       secret: settings.github.webhookSecret ?? "development",
-      accept: async (delivery) => ({ accepted: await store(delivery) }),
+      accept: (delivery) => ackTraffic.carry(async () => ({ accepted: await store(delivery) })),
       log,
     });
     const server = await startServer(

@@ -158,6 +158,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let pglite: PGlite;
   try {
     pglite = scheduledPglite(await PGlite.create(inMemory ? undefined : dataDir));
+    // A new WAL segment is created without writing its 16 MB of zeros first: that write ran inside
+    // whichever statement crossed a segment boundary, stalling the process (PGlite runs statements
+    // synchronously) — every few seconds under a burst of webhooks.
+    await pglite.query("set wal_init_zero = off");
     if (!inMemory) privateTree(dataDir);
   } catch (error) {
     lock?.release();

@@ -7,6 +7,7 @@ import { probotOptions } from "../github/octokit.ts";
 import { storeWebhookDependencies } from "../github/store-dependencies.ts";
 import { createApp } from "../index.ts";
 import type { Logger } from "../logger.ts";
+import type { AckTraffic } from "../store/ack-traffic.ts";
 import type { Database } from "../store/database.ts";
 import { INBOX_UPKEEP_QUEUE, INTAKE_QUEUE, type IntakeJob, pruneDeliveries } from "../store/inbox.ts";
 import type { TaskQueue } from "../store/queue.ts";
@@ -35,8 +36,10 @@ export async function startIntake(options: {
   db: Database;
   queue: TaskQueue;
   log: Logger;
+  /** The webhook route's traffic in this process: each delivery waits for a lull in it. */
+  ackTraffic?: AckTraffic;
 }): Promise<IntakeWorker | undefined> {
-  const { settings, db, queue, log } = options;
+  const { settings, db, queue, log, ackTraffic } = options;
   const { appId, privateKey } = settings.github;
   if (appId === undefined || privateKey === undefined) {
     log.info("intake: no App credentials here; stored deliveries are taken in by processes that have them");
@@ -73,6 +76,7 @@ export async function startIntake(options: {
       for (const job of jobs) {
         if (typeof job.data?.deliveryId !== "string") continue;
         try {
+          await ackTraffic?.lull();
           await takeIn(job.data.deliveryId);
         } catch (error) {
           await boss.fail(INTAKE_QUEUE, job.id, { message: String(error) }).catch(() => {});

@@ -1,5 +1,6 @@
 import type { Settings } from "../config/settings.ts";
 import type { Logger } from "../logger.ts";
+import type { AckTraffic } from "../store/ack-traffic.ts";
 import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
 import { migrate } from "../store/migrate.ts";
 import { releaseOrphanedJobs } from "../store/orphaned-jobs.ts";
@@ -16,6 +17,13 @@ export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; st
 /** Told what start-up is doing now, e.g. for the /ready answer. */
 export type StartupPhaseListener = (phase: string) => void;
 
+export type WorkerRuntimeOptions = {
+  /** Told what start-up is doing now, e.g. for the /ready answer. */
+  onPhase?: StartupPhaseListener;
+  /** The webhook route's traffic in the same process, which the intake gives way to. */
+  ackTraffic?: AckTraffic;
+};
+
 /**
  * Opens the database from the settings, migrates it, starts the queue, a worker with every
  * task kind's handler and the intake of stored webhook deliveries; `stop()` undoes it all in order (running tasks get the grace period).
@@ -24,23 +32,24 @@ export type StartupPhaseListener = (phase: string) => void;
  * is logged with its duration, so a slow start says where the time goes.
  *
  * @example
- * const runtime = await startWorkerRuntime(settings, log, (phase) => readiness.set(phase));
+ * const runtime = await startWorkerRuntime(settings, log, { onPhase: (phase) => readiness.set(phase) });
  * await runtime.stop();
  */
 export async function startWorkerRuntime(
   settings: Settings,
   log: Logger,
-  onPhase: StartupPhaseListener = () => {},
+  options: WorkerRuntimeOptions = {},
 ): Promise<WorkerRuntime> {
+  const { onPhase = () => {}, ackTraffic } = options;
   // The outcome is cached for the process; a failure is logged there and reported by each task.
   detectSandboxMode(settings.sandbox, log).catch(() => {});
   const phase = startupPhases(log, onPhase);
-  const options = databaseOptions(settings);
+  const where = databaseOptions(settings);
   const db = await phase(
-    options.url
+    where.url
       ? "connecting to PostgreSQL"
-      : `opening the embedded database in ${options.dataDir} (a first start creates it, which takes a few seconds)`,
-    () => openDatabase(options),
+      : `opening the embedded database in ${where.dataDir} (a first start creates it, which takes a few seconds)`,
+    () => openDatabase(where),
   );
   try {
     await phase("applying database migrations", () => migrate(db));
@@ -59,7 +68,7 @@ export async function startWorkerRuntime(
         background: Math.max(1, Math.floor(settings.workerConcurrency / 2)),
       },
     });
-    const intake = await startIntake({ settings, db, queue, log });
+    const intake = await startIntake({ settings, db, queue, log, ackTraffic });
     const scheduler = await startScheduler({
       db,
       queue,
