@@ -22,18 +22,26 @@ import { startServe } from "../helpers/serve-process.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { git } from "../workspace/helpers/git-repos.ts";
 
-// How many of each webhook: 20 fixes, 3 stops, 4 iterates and 6 redeliveries, 33 in all. The
-// issue's figure is 300; but every task of the one test repository runs under its repository limit
-// (2 at once across all workers), and each posts a comment and opens a pull request, which Octokit
-// spaces 3 s apart per installation and process (GitHub's secondary rate limits). These counts keep
-// the test within two to four minutes on two cores (more when other work loads them), a killed
-// worker's retry (30 s heartbeat) included.
-const FIXES = 20;
+// 300 webhooks: 32 fixes (4 of them followed by `/agent stop`), 6 iterates, 158 plain comments (no
+// command: stored, taken in, ignored), and every second one of those 200 delivered again to the other
+// server. Every task of a repository runs under its limit (2 at once across all workers), and each
+// posts a comment and opens a pull request, which Octokit spaces 3 s apart per installation and
+// process (GitHub's secondary rate limits): the commands are spread over four repositories, each
+// through an installation of its own, so tasks run side by side as they would across an App's
+// installations.
+const REPOSITORIES = Array.from({ length: 4 }, (_, index) => ({
+  repository: `${REPO}-${index}`,
+  installationId: 7000 + index,
+}));
+const FIXES = 32;
 /** Every STOP_EVERY-th fix is followed at once by `/agent stop` on the same issue. */
-const STOP_EVERY = 6;
-/** Every REDELIVER_EVERY-th delivery is sent again, with the same delivery id, to the other server. */
-const REDELIVER_EVERY = 4;
-const ITERATES = 4;
+const STOP_EVERY = 8;
+const ITERATES = 6;
+/** Deliveries with ids of their own; with every REDELIVER_EVERY-th sent twice, 300 in all. */
+const UNIQUE = 200;
+const REDELIVER_EVERY = 2;
+/** Plain comments sent after each fix; the rest of UNIQUE follows the iterates. */
+const CHATTER_PER_FIX = 4;
 /** Fixes go to issues from here on, clear of the pull request numbers (from 2) the fake GitHub gives. */
 const FIRST_ISSUE = 1000;
 const DEADLINE_MS = 600_000;
@@ -73,23 +81,25 @@ describe.skipIf(unavailable !== undefined)(
       // Loopwright's pull requests, as an iterate command looks them up (numbered from 2 in creation order).
       world.github.route({
         method: "GET",
-        path: new RegExp(`^/repos/${OWNER}/${REPO}/pulls/(\\d+)$`),
+        path: new RegExp(`^/repos/${OWNER}/([^/]+)/pulls/(\\d+)$`),
         reply: (_request, match) => {
           const created = world.github.requests.filter(
             (request) => request.method === "POST" && /\/pulls$/.test(request.path),
           );
-          const body = created[Number(match[1]) - 2]?.body as { head: string; title: string } | undefined;
-          if (!body) return { status: 404, body: { message: "Not Found" } };
-          const repository = { full_name: `${OWNER}/${REPO}` };
+          const request = created[Number(match[2]) - 2];
+          const body = request?.body as { head: string; title: string } | undefined;
+          if (!body || !request?.path.includes(`/${match[1]}/`))
+            return { status: 404, body: { message: "Not Found" } };
+          const repository = { full_name: `${OWNER}/${match[1]}` };
           return {
             status: 200,
             body: {
-              number: Number(match[1]),
+              number: Number(match[2]),
               state: "open",
               title: body.title,
               body: "",
               user: { login: "loopwright[bot]", type: "Bot" },
-              html_url: `http://${world.github.host}/pull/${match[1]}`,
+              html_url: `http://${world.github.host}/pull/${match[2]}`,
               head: { ref: body.head, sha: git(world.remote, "rev-parse", body.head), repo: repository },
               base: { ref: "main", repo: repository },
             },
@@ -154,6 +164,14 @@ describe.skipIf(unavailable !== undefined)(
           redelivered.push(id);
         }
       };
+      const repositoryOf = (issue: number) => REPOSITORIES[issue % REPOSITORIES.length]!;
+      let chatter = 0;
+      const sendChatter = async (issue: number, count: number) => {
+        for (let index = 0; index < count; index += 1, chatter += 1) {
+          const payload = commentPayload(world, "Thanks, I can reproduce this.", issue, repositoryOf(issue));
+          await send(`chatter-${chatter}`, payload);
+        }
+      };
 
       // Midway, a worker process dies while it runs a task: the task must come back (once its job's
       // heartbeat lapses), run again elsewhere, and still open one pull request.
@@ -187,21 +205,26 @@ describe.skipIf(unavailable !== undefined)(
       const stopped: number[] = [];
       const started = Date.now();
       for (let issue = FIRST_ISSUE; issue < FIRST_ISSUE + FIXES; issue += 1) {
-        await send(`fix-${issue}`, commentPayload(world, "/agent fix", issue));
+        await send(`fix-${issue}`, commentPayload(world, "/agent fix", issue, repositoryOf(issue)));
         if (issue % STOP_EVERY === 0) {
-          await send(`stop-${issue}`, commentPayload(world, "/agent stop", issue));
+          await send(`stop-${issue}`, commentPayload(world, "/agent stop", issue, repositoryOf(issue)));
           stopped.push(issue);
         }
+        await sendChatter(issue, CHATTER_PER_FIX);
         if (issue === FIRST_ISSUE + FIXES / 2) killedTask = await killBusyWorker();
       }
-      // Follow-ups on the first pull requests, once they are open.
+      // Follow-ups on the first pull requests, once they are open, on the repositories they were opened on.
       await waitFor(() => pullsOpened().length >= ITERATES, DEADLINE_MS, `${ITERATES} pull requests`);
       for (let index = 0; index < ITERATES; index += 1) {
-        const payload = commentPayload(world, "/agent say in the summary that sum adds", index + 2);
+        const repository = pullsOpened()[index]!.path.split("/")[3]!;
+        const on = REPOSITORIES.find((candidate) => candidate.repository === repository)!;
+        const payload = commentPayload(world, "/agent say in the summary that sum adds", index + 2, on);
         payload.issue.pull_request = { url: `http://${world.github.host}/pulls/${index + 2}` };
         payload.issue.state = "open";
         await send(`iterate-${index}`, payload);
       }
+      await sendChatter(FIRST_ISSUE, UNIQUE - sent);
+      expect(sent + redelivered.length).toBe(300);
 
       // Every delivery taken in, then every task it made finished.
       const deliveries = await waitFor(
@@ -267,7 +290,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(all.find((row) => row.id === killedTask)?.attempt).toBeGreaterThan(1);
       const retried = all.filter((row) => row.attempt > 1).map((row) => row.id);
       console.log(
-        `replicas e2e: ${sent} webhooks (+${redelivered.length} redeliveries), ${all.length} tasks, ` +
+        `replicas e2e: ${sent} webhooks (+${redelivered.length} redeliveries; ${chatter} plain comments) on ${REPOSITORIES.length} repositories, ${all.length} tasks, ` +
           `${heads.length} pull requests, ${stopped.length} stop commands, task killed mid-run: ${killedTask}, retried: ${retried.join(", ")}; ` +
           `all finished ${elapsed} s after the first webhook (a task's median run ${durations[0]?.median.toFixed(1)} s)`,
       );

@@ -9,7 +9,8 @@ import { INSTALLATION_ID, type Payload, webhookExample } from "./webhook-example
 
 export const OWNER = "Codertocat";
 export const REPO = "Hello-World";
-const REPO_PATH = `/repos/${OWNER}/${REPO}`;
+/** Any repository of the owner: a test may spread its webhooks over several (see `commentPayload`). */
+const REPO_PATH = `/repos/${OWNER}/[^/]+`;
 
 /** A bare repository seeded from a folder of test/fixtures/repos, standing in for the GitHub remote. */
 export function bareRemoteFrom(fixture: string, root: string): string {
@@ -50,7 +51,8 @@ export type GitHubWorld = {
 
 /**
  * Everything a process-level test of `/agent fix` needs: a bare remote seeded from a fixture repo, a
- * fake GitHub that answers the App's calls for one repository (any issue number) and records them, a
+ * fake GitHub that answers the App's calls for the owner's repositories (any issue number; they share
+ * the one remote, issues and pull requests) and records them, a
  * fake OpenAI that replays a transcript to each task, and an App key pair.
  *
  * @example
@@ -163,7 +165,7 @@ export async function startGitHubWorld(options: {
       const head = request.query.get("head");
       return reply(
         200,
-        pulls.filter((pull) => head === null || `${OWNER}:${pull.head}` === head),
+        pulls.filter((pull) => head === null || head.endsWith(`:${pull.head}`)),
       );
     },
   });
@@ -242,14 +244,26 @@ let nextWebhookCommentId = 5_000_000;
 /**
  * An `issue_comment.created` payload for an issue (#1 unless told) of the world's repository, cloned
  * from its bare remote. Every issue number exists in the fake GitHub, with the same title and body.
+ * `on` names another repository of the owner (and the installation it comes through) that the fake
+ * GitHub answers for the same way; issue numbers should then differ across repositories, as they
+ * share the remote.
  */
-export function commentPayload(world: GitHubWorld, body: string, issue = 1): Payload {
+export function commentPayload(
+  world: GitHubWorld,
+  body: string,
+  issue = 1,
+  on?: { repository: string; installationId: number },
+): Payload {
   const payload = webhookExample("issue_comment", "created");
   payload.comment.body = body;
   // A comment of its own per call: a command's identity is its comment (one task per comment).
   payload.comment.id = nextWebhookCommentId++;
   payload.issue.number = issue;
-  payload.installation = { id: INSTALLATION_ID, node_id: "test" };
+  payload.installation = { id: on?.installationId ?? INSTALLATION_ID, node_id: "test" };
+  if (on) {
+    payload.repository.name = on.repository;
+    payload.repository.full_name = `${OWNER}/${on.repository}`;
+  }
   payload.repository.clone_url = world.remote;
   payload.repository.default_branch = "main";
   return payload;
