@@ -20,6 +20,17 @@ export async function writePosition(db: Database): Promise<WritePosition | undef
   return rows[0]?.lsn;
 }
 
+/**
+ * A write position from outside (a URL's query), or undefined when it is not one: only an LSN's
+ * shape (`0/3000148`) is ever passed on to the database.
+ *
+ * @example
+ * const position = parseWritePosition(url.searchParams.get("after"));
+ */
+export function parseWritePosition(text: string | null | undefined): WritePosition | undefined {
+  return text && /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i.test(text) ? text : undefined;
+}
+
 export type FreshReader = { reader: Queryable; source: "replica" | "primary" };
 
 /**

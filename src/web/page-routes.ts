@@ -1,7 +1,9 @@
-import { findTask } from "../store/read-your-writes.ts";
+import type { Queryable } from "../store/database.ts";
+import { findTask, parseWritePosition, readerAfter, writePosition } from "../store/read-your-writes.ts";
 import { startOfUtcDay } from "../store/repository-tasks.ts";
 import { listSteps } from "../store/steps.ts";
 import { listTaskPage, summarizeRepositories } from "../store/task-history.ts";
+import { getTask } from "../store/tasks.ts";
 import { readTranscript } from "../store/transcripts.ts";
 import { LIVE_SCRIPT, STYLESHEET } from "./assets.ts";
 import { csrfTokenMatches, fromOwnOrigin } from "./csrf.ts";
@@ -29,10 +31,14 @@ function notFound(context: WebContext, route: RouteRequest, signed: Signed, what
   );
 }
 
-/** The signed viewer's task from the path, or undefined once a 404 has been sent. */
-async function visibleTask(context: WebContext, route: RouteRequest, signed: Signed) {
+/**
+ * The signed viewer's task from the path, or undefined once a 404 has been sent; read through
+ * `reader` when given (one that has seen the viewer's own write), else replica first.
+ */
+async function visibleTask(context: WebContext, route: RouteRequest, signed: Signed, reader?: Queryable) {
   const id = parseTaskId(route.params[0]);
-  const task = id === undefined ? undefined : await findTask(signed.db, id);
+  const task =
+    id === undefined ? undefined : reader ? await getTask(reader, id) : await findTask(signed.db, id);
   if (!task || !(await signed.access.canRead(task.repository))) {
     notFound(context, route, signed, `There is no task ${route.params[0]}`);
     return undefined;
@@ -111,9 +117,12 @@ const taskDetail: Route = {
   async handle(context, route) {
     const signed = await signedPage(context, route);
     if (!signed) return;
-    const task = await visibleTask(context, route, signed);
+    // Back from the viewer's own write (a stop): a replica shows the page only once it has that write.
+    const after = parseWritePosition(route.url.searchParams.get("after"));
+    const { reader } = await readerAfter(signed.db, after, { maxWaitMs: 1_000 });
+    const task = await visibleTask(context, route, signed, after === undefined ? undefined : reader);
     if (!task) return;
-    const steps = (await listSteps(signed.db.reader, task.id)).map(toStepView);
+    const steps = (await listSteps(reader, task.id)).map(toStepView);
     const canStop = await signed.access.canStop(task.repository);
     sendHtml(
       route.response,
@@ -193,7 +202,11 @@ const stop: Route = {
       { login: signed.viewer.login, taskId: task.id },
       "task stop requested from the dashboard",
     );
-    redirect(route.response, `/dashboard/tasks/${task.id}`);
+    const position = await writePosition(signed.db);
+    redirect(
+      route.response,
+      `/dashboard/tasks/${task.id}${position ? `?after=${encodeURIComponent(position)}` : ""}`,
+    );
   },
 };
 

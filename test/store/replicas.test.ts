@@ -5,7 +5,7 @@ import { type Database, openDatabase } from "../../src/store/database.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { startQueue } from "../../src/store/queue.ts";
 import { findTask, readerAfter, replicaLag, writePosition } from "../../src/store/read-your-writes.ts";
-import { createTask, getTask } from "../../src/store/tasks.ts";
+import { createTask, getTask, startAttempt } from "../../src/store/tasks.ts";
 import { createMetrics } from "../../src/web/metrics.ts";
 import { startWorker } from "../../src/worker/worker.ts";
 import {
@@ -14,6 +14,8 @@ import {
   startPostgresCluster,
 } from "../helpers/postgres-cluster.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { startDashboardServer } from "../web/helpers/dashboard-server.ts";
+import { startFakeGitHubUsers } from "../web/helpers/fake-github-users.ts";
 
 const unavailable = clusterUnavailable();
 if (unavailable) console.warn(`replica tests skipped: ${unavailable}`);
@@ -97,6 +99,45 @@ describe.skipIf(unavailable !== undefined)("reads on a replica, writes through P
     }
     await cluster.caughtUp(cluster.replica);
     expect(await replicaLag(db)).toEqual({ bytes: 0, seconds: 0 });
+  });
+
+  it("shows a task stopped from the dashboard as stopping, read after the stop, while the replica lags", async () => {
+    const fake = await startFakeGitHubUsers([]);
+    const localToken = "lwl_replicaTestAdministrator";
+    // The dashboard on this database (its pool closes with the suite, not with the server).
+    const sharedDb = Object.assign(Object.create(db) as Database, {
+      url: undefined,
+      dispose: async () => {},
+    });
+    const server = await startDashboardServer(fake, { localToken, sharedDb });
+    const { task } = await submit("o/stopped");
+    await startAttempt(db, task.id, "host:1");
+    await cluster.caughtUp(cluster.replica);
+    await replicaAdmin.query("select pg_wal_replay_pause()");
+    try {
+      const headers = { authorization: `Bearer ${localToken}` };
+      const stopped = await fetch(`${server.url}/dashboard/tasks/${task.id}/stop`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+        body: "",
+      });
+      expect(stopped.status).toBe(303);
+      const location = stopped.headers.get("location") ?? "";
+      expect(location).toMatch(new RegExp(`^/dashboard/tasks/${task.id}\\?after=[0-9A-F]+%2F[0-9A-F]+$`));
+      // The replica still says the task runs, no stop asked; the page the stop leads to does not.
+      expect((await getTask(db.reader, task.id))?.cancelRequested).toBe(false);
+      const page = await (await fetch(`${server.url}${location}`, { headers })).text();
+      expect(page).toContain("Stopping…");
+      // Without the position (or with a malformed one), the page reads the lagging replica.
+      for (const stale of [`/dashboard/tasks/${task.id}`, `/dashboard/tasks/${task.id}?after=1');drop`]) {
+        expect(await (await fetch(`${server.url}${stale}`, { headers })).text()).not.toContain("Stopping…");
+      }
+    } finally {
+      await replicaAdmin.query("select pg_wal_replay_resume()");
+      await server.close();
+      await fake.close();
+    }
   });
 
   it("treats a read server that is not a replica as behind: the primary answers", async () => {
