@@ -49,7 +49,14 @@ const DEADLINE_MS = 600_000;
 const unavailable = clusterUnavailable();
 if (unavailable) console.warn(`replicas e2e skipped: ${unavailable}`);
 
-type TaskRow = { id: number; kind: string; number: number; status: string; attempt: number };
+type TaskRow = {
+  id: number;
+  kind: string;
+  number: number;
+  status: string;
+  attempt: number;
+  error: string | null;
+};
 
 // The deployment the design describes, as processes: a primary with a streaming replica and a
 // cascading replica of that, PgBouncer (transaction mode) in front of the primary, two webhook servers
@@ -135,7 +142,7 @@ describe.skipIf(unavailable !== undefined)(
     const tasks = async () =>
       (
         await primary.query<TaskRow>(
-          "select id, kind, number, status, attempt from loopwright.tasks order by id",
+          "select id, kind, number, status, attempt, error from loopwright.tasks order by id",
         )
       ).rows;
 
@@ -275,12 +282,14 @@ describe.skipIf(unavailable !== undefined)(
       );
       // None lost: every fix that was not stopped opened its pull request; stopped ones ended either way.
       for (const row of fixes) {
-        expect([row.number, row.status]).toEqual([
+        expect([row.number, row.status], row.error ?? "").toEqual([
           row.number,
           stopped.includes(row.number) && row.status === "cancelled" ? "cancelled" : "succeeded",
         ]);
       }
-      for (const row of iterates) expect([row.number, row.status]).toEqual([row.number, "succeeded"]);
+      for (const row of iterates) {
+        expect([row.number, row.status], row.error ?? "").toEqual([row.number, "succeeded"]);
+      }
       // No pull request twice.
       const heads = pullsOpened().map((request) => (request.body as { head: string }).head);
       expect(new Set(heads).size).toBe(heads.length);

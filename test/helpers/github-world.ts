@@ -185,6 +185,17 @@ export async function startGitHubWorld(options: {
       return reply(201, pull);
     },
   });
+  // A retried task whose pull request was opened by an attempt that died updates it instead.
+  github.route({
+    method: "PATCH",
+    path: new RegExp(`^${REPO_PATH}/pulls/(\\d+)$`),
+    reply: (request, match) => {
+      const pull = pulls.find((candidate) => candidate.number === Number(match[1]));
+      if (!pull) return reply(404, { message: "Not Found" });
+      Object.assign(pull, request.body as Partial<{ title: string; body: string }>);
+      return reply(200, pull);
+    },
+  });
   github.route({
     method: "POST",
     path: new RegExp(`^${REPO_PATH}/pulls/\\d+/requested_reviewers$`),
