@@ -4,12 +4,14 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { cleanEnv, repoRoot, startCli, waitForHttp } from "../test/helpers/cli-process.ts";
+import { cleanEnv, type RunningCli, repoRoot, startCli, waitForHttp } from "../test/helpers/cli-process.ts";
 import { freePort } from "../test/helpers/free-port.ts";
 import type { BenchSection } from "./run.ts";
 import { quantile } from "./timing.ts";
 
 const RUNS = 20;
+/** `serve` starts on an existing data folder. */
+const STARTS = 7;
 
 /** Wall time of one `node ENTRY ARGS` process, from spawn to exit, in ms. */
 function wallTime(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -51,16 +53,14 @@ async function buildCli(): Promise<{ entry: string; remove(): void }> {
   return { entry, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** `loopwright tasks` while a `serve` holds the embedded database: the CLI reads through its API. */
-async function tasksThroughServe(entry: string): Promise<number[]> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-cli-bench-data-"));
-  const port = await freePort();
+/** The environment of a `serve` with App credentials (GitHub unreachable: nothing here calls it). */
+function serveEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
   const { privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
     publicKeyEncoding: { type: "spki", format: "pem" },
   });
-  const env = cleanEnv({
+  return cleanEnv({
     APP_ID: "1",
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: "bench",
@@ -73,13 +73,65 @@ async function tasksThroughServe(entry: string): Promise<number[]> {
     LOOPWRIGHT_DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
   });
+}
+
+/** `node ENTRY serve`, as `startCli` starts the source entry. */
+function startServe(entry: string, env: NodeJS.ProcessEnv): RunningCli {
+  const child = spawn(process.execPath, [entry, "serve"], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** `loopwright tasks` while a `serve` holds the embedded database: the CLI reads through its API. */
+async function tasksThroughServe(entry: string): Promise<number[]> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-cli-bench-data-"));
+  const env = serveEnv(await freePort(), dataDir);
   const serve = startCli(["serve"], { env });
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/ready`, serve, { status: 200 });
+    await waitForHttp(`http://127.0.0.1:${env.PORT}/ready`, serve, { status: 200 });
     return await samples(entry, ["tasks"], env);
   } finally {
     serve.child.kill("SIGTERM");
     await serve.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+type Startup = { ping: number; ready: number };
+
+/**
+ * `serve` from process start to `/ping` (listening) and to `/ready` (database, migrations, queue,
+ * worker and intake up): on a new data folder once, then on that folder STARTS times.
+ */
+async function serveStartup(entry: string): Promise<{ first: Startup; again: Startup[] }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-cli-bench-start-"));
+  const env = serveEnv(await freePort(), dataDir);
+  const start = async (): Promise<Startup> => {
+    const started = performance.now();
+    const serve = startServe(entry, env);
+    try {
+      await waitForHttp(`http://127.0.0.1:${env.PORT}/ping`, serve, { status: 200 });
+      const ping = performance.now() - started;
+      await waitForHttp(`http://127.0.0.1:${env.PORT}/ready`, serve, { status: 200 });
+      return { ping, ready: performance.now() - started };
+    } finally {
+      serve.child.kill("SIGTERM");
+      await serve.exited;
+    }
+  };
+  try {
+    const first = await start();
+    const again: Startup[] = [];
+    for (let run = 0; run < STARTS; run += 1) again.push(await start());
+    return { first, again };
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -94,6 +146,7 @@ export default async function cliBench(): Promise<BenchSection> {
   const env = cleanEnv();
   const build = await buildCli();
   const lines = ["| command | entry | median | p95 | target |", "| --- | --- | ---: | ---: | ---: |"];
+  const startupLines: string[] = [];
   const cases: { args: string[]; target: string }[] = [
     { args: ["--help"], target: "< 200 ms" },
     { args: ["--version"], target: "< 200 ms" },
@@ -110,6 +163,28 @@ export default async function cliBench(): Promise<BenchSection> {
       row(args, "src/cli.ts", await samples(path.join(repoRoot, "src", "cli.ts"), args, env), target);
     }
     row(["tasks"], "dist/cli.js, via a running serve", await tasksThroughServe(build.entry), "< 500 ms");
+    startupLines.push(
+      "",
+      `\`loopwright serve\` start-up, from process start; an existing data folder: median of ${STARTS} starts (the embedded database, App credentials set).`,
+      "",
+      "| entry | new data folder: /ping | /ready | existing data folder: /ping | /ready | target (/ready, existing) |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const [name, entry] of [
+      ["dist/cli.js", build.entry],
+      ["src/cli.ts", path.join(repoRoot, "src", "cli.ts")],
+    ] as const) {
+      const { first, again } = await serveStartup(entry);
+      const median = (key: keyof Startup) =>
+        quantile(
+          again.map((start) => start[key]).sort((a, b) => a - b),
+          0.5,
+        );
+      const ready = median("ready");
+      startupLines.push(
+        `| ${name} | ${first.ping.toFixed(0)} ms | ${first.ready.toFixed(0)} ms | ${median("ping").toFixed(0)} ms | ${ready.toFixed(0)} ms | < 2,000 ms: ${ready < 2000 ? "met" : "NOT met"} |`,
+      );
+    }
     const baseline = await samples(path.join(repoRoot, "bench", "empty-script.ts"), [], env);
     lines.push(
       "",
@@ -118,5 +193,5 @@ export default async function cliBench(): Promise<BenchSection> {
   } finally {
     build.remove();
   }
-  return { title: "CLI response time", markdown: lines.join("\n") };
+  return { title: "CLI response time", markdown: [...lines, ...startupLines].join("\n") };
 }

@@ -172,7 +172,7 @@ export default async function webhookToPrBench(): Promise<BenchSection> {
       "|---|---:|---:|---:|---:|---:|",
       ...rows,
       "",
-      `Process start to \`/ping\` answering: ${ms(startup)} ms (median). Target, first model request < 2,000 ms warm: ${
+      `Process start to \`/ready\` on a new data folder (the embedded database is created): ${ms(startup)} ms (median). Target, first model request < 2,000 ms warm: ${
         firstModelWarm < 2_000 ? "met" : "missed"
       } (${ms(firstModelWarm)} ms).`,
     ].join("\n"),

@@ -1,5 +1,23 @@
-import { countTokens } from "gpt-tokenizer";
+import { createRequire } from "node:module";
 import type { InputItem, ToolSpec } from "./model.ts";
+
+type Tokenizer = typeof import("gpt-tokenizer");
+let tokenizer: Tokenizer | undefined;
+
+/**
+ * The o200k tokenizer, loaded on first use: building its tables takes about 0.3 s, which a process
+ * should not pay before it answers its first request (`serve`'s readiness) — only once a task runs,
+ * or when `warmTokenizer` asks for it at a quiet moment.
+ *
+ * @example
+ * warmTokenizer(); // after start-up
+ */
+export function warmTokenizer(): Tokenizer {
+  tokenizer ??= createRequire(import.meta.url)("gpt-tokenizer") as Tokenizer;
+  return tokenizer;
+}
+
+const countTokens = (text: string) => warmTokenizer().countTokens(text);
 
 /** Per-item counts: items never change once appended, so each is tokenized once per task. */
 const itemTokens = new WeakMap<InputItem, number>();

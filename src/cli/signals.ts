@@ -6,11 +6,10 @@
  */
 export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      resolve(signal);
-    };
+    // Left installed after the first signal (later ones change nothing): a library that re-raises a
+    // signal once its own handler is the last one left (signal-exit does) would otherwise turn the
+    // orderly stop into the default action, death by the signal.
+    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });

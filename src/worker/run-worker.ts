@@ -3,14 +3,37 @@ import type { Logger } from "../logger.ts";
 import type { AckTraffic } from "../store/ack-traffic.ts";
 import { type Database, databaseOptions, openDatabase } from "../store/database.ts";
 import { migrate } from "../store/migrate.ts";
-import { releaseOrphanedJobs } from "../store/orphaned-jobs.ts";
-import { startQueue, type TaskQueue } from "../store/queue.ts";
-import { createTaskHandlers } from "../tasks/handlers.ts";
+import type { TaskQueue } from "../store/queue.ts";
 import { detectSandboxMode } from "../workspace/sandbox.ts";
-import { startIntake } from "./intake-worker.ts";
-import { scheduleResync } from "./schedule-resync.ts";
-import { startScheduler } from "./scheduler.ts";
-import { startWorker, type Worker } from "./worker.ts";
+import type { Worker } from "./worker.ts";
+
+/**
+ * The modules that run tasks, loaded while the database opens rather than before: together they take
+ * most of a second to load (Probot, the model SDK, pg-boss, the agent), and a process waiting for
+ * them first would answer its health checks that much later.
+ */
+async function loadRuntimeModules() {
+  const [handlers, worker, intake, scheduler, resync, queue, orphaned, tokens] = await Promise.all([
+    import("../tasks/handlers.ts"),
+    import("./worker.ts"),
+    import("./intake-worker.ts"),
+    import("./scheduler.ts"),
+    import("./schedule-resync.ts"),
+    import("../store/queue.ts"),
+    import("../store/orphaned-jobs.ts"),
+    import("../agent/tokens.ts"),
+  ]);
+  return {
+    ...handlers,
+    ...worker,
+    ...intake,
+    ...scheduler,
+    ...resync,
+    ...queue,
+    ...orphaned,
+    ...tokens,
+  };
+}
 
 export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
 
@@ -44,6 +67,9 @@ export async function startWorkerRuntime(
   // The outcome is cached for the process; a failure is logged there and reported by each task.
   detectSandboxMode(settings.sandbox, log).catch(() => {});
   const phase = startupPhases(log, onPhase);
+  const loading = loadRuntimeModules();
+  // Settled here too, so a failure while the database opens is not also an unhandled rejection.
+  loading.catch(() => {});
   const where = databaseOptions(settings);
   const db = await phase(
     where.url
@@ -51,6 +77,21 @@ export async function startWorkerRuntime(
       : `opening the embedded database in ${where.dataDir} (a first start creates it, which takes a few seconds)`,
     () => openDatabase(where),
   );
+  // Started with the database (above), awaited once it is open.
+  const modules = await loading.catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  const {
+    createTaskHandlers,
+    startQueue,
+    releaseOrphanedJobs,
+    startWorker,
+    startIntake,
+    startScheduler,
+    scheduleResync,
+    warmTokenizer,
+  } = modules;
   try {
     await phase("applying database migrations", () => migrate(db));
     const tasks = await createTaskHandlers(settings, log, db);
@@ -76,6 +117,8 @@ export async function startWorkerRuntime(
       tickMs: settings.maintenance.tickSeconds * 1000,
       resync: scheduleResync(settings, db, queue, log),
     });
+    // The first task's model turns count tokens: build the tokenizer now, off the start-up path.
+    setTimeout(warmTokenizer, 1_000).unref();
     return {
       db,
       queue,
