@@ -8,6 +8,7 @@ import { createReplayModel } from "../src/agent/models/replay.ts";
 import { defineTool } from "../src/agent/tools/tool.ts";
 import { createSandbox } from "../src/workspace/sandbox.ts";
 import type { BenchSection } from "./run.ts";
+import { quantile } from "./timing.ts";
 
 const noop = defineTool({
   name: "noop",
@@ -42,9 +43,6 @@ function observed(model: ModelClient, starts: number[], requests: ModelRequest[]
     },
   };
 }
-
-const percentile = (sorted: number[], share: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
 
 function commonPrefixBytes(a: Buffer, b: Buffer): number {
   const length = Math.min(a.length, b.length);
@@ -82,7 +80,7 @@ async function overhead(cwd: string): Promise<{ median: number; p95: number; ste
     .slice(1)
     .map((start, index) => start - (starts[index] ?? start))
     .sort((a, b) => a - b);
-  return { median: percentile(gaps, 0.5), p95: percentile(gaps, 0.95), steps };
+  return { median: quantile(gaps, 0.5), p95: quantile(gaps, 0.95), steps };
 }
 
 /** A 40-step run with the real read-only tools: how big each request is, and how much of it the next one repeats exactly. */

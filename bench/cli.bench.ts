@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { cleanEnv, type RunningCli, repoRoot, startCli, waitForHttp } from "../test/helpers/cli-process.ts";
+import { cleanEnv, repoRoot, startCli, waitForHttp } from "../test/helpers/cli-process.ts";
 import { freePort } from "../test/helpers/free-port.ts";
 import type { BenchSection } from "./run.ts";
 import { quantile } from "./timing.ts";
@@ -75,20 +75,6 @@ function serveEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
   });
 }
 
-/** `node ENTRY serve`, as `startCli` starts the source entry. */
-function startServe(entry: string, env: NodeJS.ProcessEnv): RunningCli {
-  const child = spawn(process.execPath, [entry, "serve"], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
 /** `loopwright tasks` while a `serve` holds the embedded database: the CLI reads through its API. */
 async function tasksThroughServe(entry: string): Promise<number[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-cli-bench-data-"));
@@ -115,7 +101,7 @@ async function serveStartup(entry: string): Promise<{ first: Startup; again: Sta
   const env = serveEnv(await freePort(), dataDir);
   const start = async (): Promise<Startup> => {
     const started = performance.now();
-    const serve = startServe(entry, env);
+    const serve = startCli(["serve"], { env, entry });
     try {
       await waitForHttp(`http://127.0.0.1:${env.PORT}/ping`, serve, { status: 200 });
       const ping = performance.now() - started;

@@ -17,11 +17,4 @@ export async function timings(task: () => Promise<unknown>, runs: number, warmup
   return samples.sort((a, b) => a - b);
 }
 
-/**
- * The q-quantile of sorted samples (0.5: the median).
- *
- * @example
- * quantile([1, 2, 3, 4], 0.95); // 4
- */
-export const quantile = (sorted: number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+export { quantile } from "../test/helpers/quantile.ts";

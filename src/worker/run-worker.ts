@@ -12,8 +12,8 @@ import type { Worker } from "./worker.ts";
  * most of a second to load (Probot, the model SDK, pg-boss, the agent), and a process waiting for
  * them first would answer its health checks that much later.
  */
-async function loadRuntimeModules() {
-  const [handlers, worker, intake, scheduler, resync, queue, orphaned, tokens] = await Promise.all([
+function loadRuntimeModules() {
+  return Promise.all([
     import("../tasks/handlers.ts"),
     import("./worker.ts"),
     import("./intake-worker.ts"),
@@ -23,16 +23,6 @@ async function loadRuntimeModules() {
     import("../store/orphaned-jobs.ts"),
     import("../agent/tokens.ts"),
   ]);
-  return {
-    ...handlers,
-    ...worker,
-    ...intake,
-    ...scheduler,
-    ...resync,
-    ...queue,
-    ...orphaned,
-    ...tokens,
-  };
 }
 
 export type WorkerRuntime = { db: Database; queue: TaskQueue; worker: Worker; stop(): Promise<void> };
@@ -78,20 +68,19 @@ export async function startWorkerRuntime(
     () => openDatabase(where),
   );
   // Started with the database (above), awaited once it is open.
-  const modules = await loading.catch(async (error: unknown) => {
+  const [
+    { createTaskHandlers },
+    { startWorker },
+    { startIntake },
+    { startScheduler },
+    { scheduleResync },
+    { startQueue },
+    { releaseOrphanedJobs },
+    { warmTokenizer },
+  ] = await loading.catch(async (error: unknown) => {
     await db.close();
     throw error;
   });
-  const {
-    createTaskHandlers,
-    startQueue,
-    releaseOrphanedJobs,
-    startWorker,
-    startIntake,
-    startScheduler,
-    scheduleResync,
-    warmTokenizer,
-  } = modules;
   try {
     await phase("applying database migrations", () => migrate(db));
     const tasks = await createTaskHandlers(settings, log, db);

@@ -22,12 +22,15 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export type RunningCli = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
-/** Starts `node src/cli.ts ARGS` (the real entry point, TypeScript run by Node's type stripping). */
+/**
+ * Starts `node src/cli.ts ARGS` (the real entry point, TypeScript run by Node's type stripping), or
+ * another entry (a compiled `dist/cli.js`).
+ */
 export function startCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; entry?: string } = {},
 ): RunningCli {
-  const child = spawn(process.execPath, [cliEntry, ...args], {
+  const child = spawn(process.execPath, [options.entry ?? cliEntry, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: options.env ?? cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],

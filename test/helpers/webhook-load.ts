@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
 import type { PacedLoadOptions, PacedLoadOutcome } from "./paced-load-worker.ts";
+import { quantile } from "./quantile.ts";
 
 export type LoadResult = {
   sent: number;
@@ -80,9 +81,6 @@ export async function sendWebhookLoad(options: WebhookLoadOptions): Promise<Load
   };
 }
 
-const percentile = (sorted: number[], fraction: number) =>
-  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0);
-
 /**
  * POSTs signed webhook deliveries as a steady stream: one every 1/`rate` s for `seconds`, each sent
  * when due whether or not earlier ones were answered (an open loop, as GitHub delivers), from a worker
@@ -117,8 +115,8 @@ export async function sendPacedWebhooks(options: WebhookLoadOptions): Promise<Lo
     accepted,
     other: answered - accepted,
     errors: outcome.errors,
-    p50: Math.round(percentile(latencies, 0.5) * 10) / 10,
-    p99: Math.round(percentile(latencies, 0.99) * 10) / 10,
+    p50: Math.round(quantile(latencies, 0.5) * 10) / 10,
+    p99: Math.round(quantile(latencies, 0.99) * 10) / 10,
     deliveryIds: outcome.deliveryIds,
   };
 }

@@ -104,12 +104,7 @@ describe.skipIf(unavailable !== undefined)("reads on a replica, writes through P
   it("shows a task stopped from the dashboard as stopping, read after the stop, while the replica lags", async () => {
     const fake = await startFakeGitHubUsers([]);
     const localToken = "lwl_replicaTestAdministrator";
-    // The dashboard on this database (its pool closes with the suite, not with the server).
-    const sharedDb = Object.assign(Object.create(db) as Database, {
-      url: undefined,
-      dispose: async () => {},
-    });
-    const server = await startDashboardServer(fake, { localToken, sharedDb });
+    const server = await startDashboardServer(fake, { localToken, sharedDb: db });
     const { task } = await submit("o/stopped");
     await startAttempt(db, task.id, "host:1");
     await cluster.caughtUp(cluster.replica);

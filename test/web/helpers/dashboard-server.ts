@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLogger } from "../../../src/logger.ts";
+import type { Database } from "../../../src/store/database.ts";
 import { createStepRecorder, type StepRecorder } from "../../../src/store/steps.ts";
 import { createTask, startAttempt, type Task } from "../../../src/store/tasks.ts";
 import { createDashboard, type Dashboard, type DashboardOptions } from "../../../src/web/dashboard.ts";
@@ -11,7 +12,7 @@ import type { FakeGitHubUsers } from "./fake-github-users.ts";
 
 export type DashboardServer = {
   url: string;
-  db: TestDatabase;
+  db: Database;
   dashboard: Dashboard;
   close(): Promise<void>;
 };
@@ -25,10 +26,12 @@ export type DashboardServer = {
  */
 export async function startDashboardServer(
   fake: FakeGitHubUsers,
-  options: Partial<DashboardOptions> & { sharedDb?: TestDatabase } = {},
+  options: Partial<DashboardOptions> & { sharedDb?: Database } = {},
 ): Promise<DashboardServer> {
   const { sharedDb, ...overrides } = options;
-  const db = sharedDb ?? (await openTestDatabase("pglite"));
+  // A database of its own unless given one (which stays open for its owner to close).
+  const owned = sharedDb ? undefined : await openTestDatabase("pglite");
+  const db: Database = sharedDb ?? (owned as TestDatabase);
   let dashboard: Dashboard | undefined;
   const server: Server = createServer(async (request, response) => {
     if (dashboard && (await dashboard.handler(request, response))) return;
@@ -62,14 +65,14 @@ export async function startDashboardServer(
       active.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      if (!sharedDb) await db.dispose();
+      await owned?.dispose();
     },
   };
 }
 
 /** A task of `repository` (#number), started (running, attempt 1) unless told otherwise. */
 export async function seedTask(
-  db: TestDatabase,
+  db: Database,
   repository: string,
   options: { number?: number; kind?: string; requester?: string; running?: boolean } = {},
 ): Promise<{ task: Task; steps: StepRecorder }> {
